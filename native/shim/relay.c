@@ -1,0 +1,349 @@
+/* rind-shim: single-threaded poll loop relaying stdio, signals and window size between the
+ * engine's fds and the guest's io channel, until QEMU exits; then exits with the container's code. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "frame_parse.h"
+#include "shim.h"
+
+#define IN_CAP 16384                 /* guest->host read chunk */
+#define STDIN_CHUNK 16384            /* host->guest STDIN frame payload at most */
+#define OUT_CAP (STDIN_CHUNK + 512)  /* host->guest pending bytes */
+#define MIN_READ 512                 /* read input only with at least this much room */
+#define EXIT_GRACE_MS 5000           /* after EXIT: how long QEMU may take to power off */
+
+static uint8_t inbuf[IN_CAP];
+static uint8_t outbuf[OUT_CAP];
+static size_t out_off, out_len;      /* pending: outbuf[out_off .. out_off+out_len) */
+static uint64_t pend_sigs;           /* bit n: SIGNAL n to send */
+static int pend_winsz, pend_ack, pend_eof;
+static int in_open = 1, sock_open = 1, guest_gone;
+static struct rind_fp fp;
+static long long deadline_ms = -1;
+
+struct sink {
+	int fd;
+	int dead;
+	const char *name;
+};
+static struct sink sink_out, sink_err;
+static struct sink *to_out = &sink_out, *to_err = &sink_err;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------- guest -> engine ---------- */
+
+static void sink_write(struct sink *k, const uint8_t *b, size_t n)
+{
+	while (n > 0 && !k->dead) {
+		ssize_t w = write(k->fd, b, n);
+		if (w > 0) {
+			b += w;
+			n -= (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && errno == EAGAIN) { /* someone made the engine's fd non-blocking */
+			struct pollfd p = { .fd = k->fd, .events = POLLOUT };
+			poll(&p, 1, -1);
+		} else {
+			shim_log("writing %s (fd %d): %s; dropping further output", k->name, k->fd,
+				 w < 0 ? strerror(errno) : "short write");
+			k->dead = 1;
+		}
+	}
+}
+
+static void on_violation(void)
+{
+	const uint8_t *h = fp.hdr;
+	shim_log("protocol violation from guest at io stream offset %llu: %s "
+		 "(header %02x %02x %02x %02x %02x %02x %02x %02x); killing the vm",
+		 (unsigned long long)fp.frame_off, fp.err ? fp.err : "?",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+	kill_qemu();
+	reap_children(1);
+	/* an exit code reported before the violation stays the container's exit code */
+	shim_finish(S.exit_seen ? S.exit_code : 255);
+}
+
+static void feed(const uint8_t *b, size_t n)
+{
+	struct rind_fp_event ev;
+	while (n > 0) {
+		size_t used = rind_fp_step(&fp, b, n, &ev);
+		b += used;
+		n -= used;
+		switch (ev.kind) {
+		case RIND_FP_EV_DATA:
+			sink_write(ev.type == RIND_F_STDOUT ? to_out : to_err, ev.data, ev.len);
+			break;
+		case RIND_FP_EV_EXIT:
+			S.exit_seen = 1;
+			S.exit_code = ev.code;
+			write_exit_file(ev.code);
+			shim_log("guest reported exit code %d", ev.code);
+			pend_ack = 1;
+			pend_sigs = 0;
+			deadline_ms = now_ms() + EXIT_GRACE_MS;
+			break;
+		case RIND_FP_EV_ERROR:
+			on_violation();
+		}
+	}
+}
+
+/* one read from the io socket; returns 0 when nothing more is readable now */
+static int read_sock(void)
+{
+	ssize_t r = read(S.sock, inbuf, sizeof inbuf);
+	if (r > 0) {
+		feed(inbuf, (size_t)r);
+		return 1;
+	}
+	if (r < 0 && (errno == EINTR))
+		return 1;
+	if (r < 0 && errno == EAGAIN)
+		return 0;
+	if (r < 0 && errno != ECONNRESET)
+		shim_log("reading io socket: %s", strerror(errno));
+	sock_open = 0;
+	if (!rind_fp_at_boundary(&fp))
+		shim_log("io stream ended inside a frame (offset %llu)", (unsigned long long)fp.off);
+	return 0;
+}
+
+/* ---------- engine -> guest ---------- */
+
+static size_t out_room(void)
+{
+	if (out_off) {
+		memmove(outbuf, outbuf + out_off, out_len);
+		out_off = 0;
+	}
+	return OUT_CAP - out_len;
+}
+
+static void put_hdr(uint8_t *p, uint8_t type, uint32_t len)
+{
+	p[0] = type;
+	p[1] = p[2] = p[3] = 0;
+	p[4] = (uint8_t)len;
+	p[5] = (uint8_t)(len >> 8);
+	p[6] = (uint8_t)(len >> 16);
+	p[7] = (uint8_t)(len >> 24);
+}
+
+static int put_frame(uint8_t type, const uint8_t *payload, uint32_t len)
+{
+	if (out_room() < 8 + (size_t)len)
+		return -1;
+	uint8_t *p = outbuf + out_len;
+	put_hdr(p, type, len);
+	if (len)
+		memcpy(p + 8, payload, len);
+	out_len += 8 + len;
+	return 0;
+}
+
+/* turn pending control events into frames while there is room */
+static void fill_out(void)
+{
+	if (guest_gone) {
+		pend_sigs = 0;
+		pend_winsz = pend_ack = pend_eof = 0;
+		return;
+	}
+	for (int s = 1; pend_sigs && s < 64; s++) {
+		if (!(pend_sigs & (1ull << s)))
+			continue;
+		uint8_t b[4] = { (uint8_t)s, 0, 0, 0 };
+		if (put_frame(RIND_F_SIGNAL, b, 4) < 0)
+			return;
+		pend_sigs &= ~(1ull << s);
+	}
+	if (pend_winsz) {
+		unsigned short rows, cols;
+		if (tty_winsize(&rows, &cols) == 0) {
+			uint8_t b[4] = { (uint8_t)rows, (uint8_t)(rows >> 8), (uint8_t)cols, (uint8_t)(cols >> 8) };
+			if (put_frame(RIND_F_WINSIZE, b, 4) < 0)
+				return;
+		}
+		pend_winsz = 0;
+	}
+	if (pend_eof) {
+		if (put_frame(RIND_F_STDIN_EOF, NULL, 0) < 0)
+			return;
+		pend_eof = 0;
+	}
+	if (pend_ack) {
+		if (put_frame(RIND_F_EXIT_ACK, NULL, 0) < 0)
+			return;
+		pend_ack = 0;
+	}
+}
+
+static int want_input(void)
+{
+	return in_open && S.in_fd >= 0 && !guest_gone && !S.exit_seen && !pend_eof &&
+	       OUT_CAP - out_len >= 8 + MIN_READ;
+}
+
+static void read_input(void)
+{
+	size_t room = out_room() - 8;
+	if (room > STDIN_CHUNK)
+		room = STDIN_CHUNK;
+	ssize_t r = read(S.in_fd, outbuf + out_len + 8, room);
+	if (r > 0) {
+		put_hdr(outbuf + out_len, RIND_F_STDIN, (uint32_t)r);
+		out_len += 8 + (size_t)r;
+		return;
+	}
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r < 0 && errno != EIO) /* EIO: terminal hung up, an ordinary end */
+		shim_log("reading stdin (fd %d): %s; sending EOF", S.in_fd, strerror(errno));
+	in_open = 0;
+	pend_eof = 1;
+}
+
+static void flush_out(void)
+{
+	while (out_len && !guest_gone) {
+		ssize_t w = send(S.sock, outbuf + out_off, out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			out_off += (size_t)w;
+			out_len -= (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && errno == EAGAIN) {
+			break;
+		} else {
+			if (!S.exit_seen)
+				shim_log("writing io socket: %s; dropping input to the guest",
+					 w < 0 ? strerror(errno) : "short write");
+			guest_gone = 1;
+			out_len = out_off = 0;
+		}
+	}
+	if (!out_len)
+		out_off = 0;
+}
+
+/* ---------- signals and the end ---------- */
+
+static void read_signals(void)
+{
+	struct signalfd_siginfo si[8];
+	for (;;) {
+		ssize_t r = read(S.sigfd, si, sizeof si);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)r / sizeof si[0]; i++) {
+			int s = (int)si[i].ssi_signo;
+			if (s == SIGCHLD) {
+				reap_children(0);
+			} else if (s == SIGWINCH) {
+				pend_winsz = S.winsz_fd >= 0;
+			} else if (!S.exit_seen && !guest_gone && s > 0 && s < 64) {
+				shim_log("forwarding signal %d from pid %u", s, si[i].ssi_pid);
+				pend_sigs |= 1ull << s;
+			}
+		}
+	}
+}
+
+static void qemu_gone(void)
+{
+	/* QEMU is dead, so everything it wrote is in the socket already: take it all */
+	while (sock_open && read_sock())
+		;
+	int st = S.qemu_status;
+	char how[64];
+	if (WIFSIGNALED(st))
+		snprintf(how, sizeof how, "qemu killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(how, sizeof how, "qemu exited with status %d", WEXITSTATUS(st));
+	if (S.exit_seen) {
+		shim_log("%s; container exit code %d", how, S.exit_code);
+		shim_finish(S.exit_code);
+	}
+	int code = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL ? 137 : 255;
+	shim_log("vm died without reporting an exit status (%s); exit code %d", how, code);
+	shim_finish(code);
+}
+
+void relay_run(void)
+{
+	rind_fp_init(&fp);
+	sink_out = (struct sink){ .fd = S.out_fd, .name = S.mode == MODE_PLAIN ? "stdout" : "terminal" };
+	sink_err = (struct sink){ .fd = S.err_fd, .name = "stderr" };
+	if (S.err_fd == S.out_fd)
+		to_err = &sink_out;
+	pend_winsz = S.winsz_fd >= 0;
+
+	for (;;) {
+		if (S.qemu_reaped)
+			qemu_gone();
+		fill_out();
+		flush_out();
+
+		struct pollfd p[3];
+		p[0] = (struct pollfd){ .fd = S.sigfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = S.sock, .events = (short)((sock_open ? POLLIN : 0) |
+						(out_len && !guest_gone ? POLLOUT : 0)) };
+		if (!p[1].events)
+			p[1].fd = -1;
+		p[2] = (struct pollfd){ .fd = want_input() ? S.in_fd : -1, .events = POLLIN };
+
+		int timeout = -1;
+		if (deadline_ms >= 0) {
+			long long left = deadline_ms - now_ms();
+			timeout = left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+		}
+		int n = poll(p, 3, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			shim_log("poll: %s; killing the vm", strerror(errno));
+			kill_qemu();
+			reap_children(1);
+			shim_finish(S.exit_seen ? S.exit_code : 255);
+		}
+		if (deadline_ms >= 0 && now_ms() >= deadline_ms && !S.qemu_reaped) {
+			shim_log("qemu still running %d ms after EXIT; killing it", EXIT_GRACE_MS);
+			kill_qemu();
+			reap_children(1);
+			continue;
+		}
+		if (p[0].revents)
+			read_signals();
+		if (p[1].revents & POLLOUT)
+			flush_out();
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
+			for (int i = 0; i < 4 && sock_open && read_sock(); i++)
+				;
+		if (p[2].revents & POLLNVAL) {
+			in_open = 0;
+			pend_eof = 1;
+		} else if (p[2].revents) {
+			read_input();
+		}
+	}
+}

@@ -1,0 +1,145 @@
+// The runc-compatible subcommands: flags as runc spells them, mapped onto runtime/lifecycle.
+// Unknown-but-harmless runc flags are accepted and ignored.
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import type { RuntimeContext } from '../runtime/context.js';
+import {
+  createContainer, startContainer, killContainer, deleteContainer, containerState, listContainers,
+} from '../runtime/lifecycle.js';
+import { parseSignal } from '../oci/signals.js';
+import { defaultSpec } from '../oci/default-spec.js';
+import { RindError } from '../util/errors.js';
+
+type Ctx = () => RuntimeContext;
+
+function compatFlags(cmd: Command): Command {
+  return cmd
+    .option('--no-pivot', 'accepted for runc compatibility')
+    .option('--no-new-keyring', 'accepted for runc compatibility')
+    .option('--preserve-fds <n>', 'accepted for runc compatibility (only 0 is supported)');
+}
+
+function print(obj: unknown): void {
+  process.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
+}
+
+/** Phase timings for benchmarks: one JSON line appended to $RIND_TIMINGS_FILE. */
+function recordTimings(t: Record<string, number | string>): void {
+  const file = process.env.RIND_TIMINGS_FILE;
+  if (file) appendFileSync(file, `${JSON.stringify(t)}\n`);
+}
+
+export function registerCommands(program: Command, ctx: Ctx, setExit: (code: number) => void): void {
+  compatFlags(
+    program
+      .command('create')
+      .description('create a container (boots its VM; the process waits for start)')
+      .option('-b, --bundle <dir>', 'bundle directory', '.')
+      .option('--pid-file <file>', 'write the waitable pid here')
+      .option('--console-socket <path>', 'unix socket that receives the pty master'),
+  )
+    .argument('<id>')
+    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string }) => {
+      await createContainer(ctx(), { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket });
+    });
+
+  program
+    .command('start')
+    .description('start the process of a created container')
+    .argument('<id>')
+    .action(async (id: string) => startContainer(ctx(), id));
+
+  compatFlags(
+    program
+      .command('run')
+      .description('create and start a container; in the foreground, exit with its status')
+      .option('-b, --bundle <dir>', 'bundle directory', '.')
+      .option('--pid-file <file>', 'write the waitable pid here')
+      .option('--console-socket <path>', 'unix socket that receives the pty master')
+      .option('-d, --detach', 'detach from the container process')
+      .option('--keep', 'do not delete the container after it exits'),
+  )
+    .argument('<id>')
+    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean; keep?: boolean }) => {
+      const c = ctx();
+      const cliMs = performance.now();
+      const created = await createContainer(c, { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, foreground: !o.detach });
+      const t = performance.now();
+      await startContainer(c, id);
+      const startMs = performance.now() - t;
+      if (o.detach) return;
+      const pid = created.record.shimPid!;
+      const forward = (sig: NodeJS.Signals) => () => {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          /* already gone */
+        }
+      };
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const) process.on(s, forward(s));
+      const t2 = performance.now();
+      const code = await created.exited;
+      const workloadMs = performance.now() - t2;
+      if (!o.keep) await deleteContainer(c, id, true);
+      recordTimings({ id, cliStartMs: Math.round(cliMs), bootMs: created.timings.bootMs, createMs: created.timings.createMs, startMs: Math.round(startMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(performance.now()) });
+      setExit(code ?? 255);
+    });
+
+  program
+    .command('state')
+    .description('print the OCI state of a container')
+    .argument('<id>')
+    .action(async (id: string) => print(containerState(ctx(), id)));
+
+  program
+    .command('kill')
+    .description('send a signal to the container process (default SIGTERM)')
+    .option('-a, --all', 'send to every process in the container')
+    .argument('<id>')
+    .argument('[signal]')
+    .action(async (id: string, signal: string | undefined, o: { all?: boolean }) => killContainer(ctx(), id, parseSignal(signal), Boolean(o.all)));
+
+  program
+    .command('delete')
+    .description('delete a container and everything rind made for it')
+    .option('-f, --force', 'kill it first if it is running')
+    .argument('<id>')
+    .action(async (id: string, o: { force?: boolean }) => deleteContainer(ctx(), id, Boolean(o.force)));
+
+  program
+    .command('list')
+    .alias('ls')
+    .description('list containers')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .option('-q, --quiet', 'ids only')
+    .action(async (o: { format: string; quiet?: boolean }) => {
+      const all = listContainers(ctx());
+      if (o.quiet) return void process.stdout.write(all.map((s) => `${s.id}\n`).join(''));
+      if (o.format === 'json') return void process.stdout.write(`${JSON.stringify(all)}\n`);
+      if (o.format !== 'table') throw new RindError(`invalid format ${o.format}: use table or json`);
+      const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...all.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, 'root'])];
+      const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+      process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd()).join('\n') + '\n');
+    });
+
+  program
+    .command('spec')
+    .description('write a template config.json into the bundle')
+    .option('-b, --bundle <dir>', 'bundle directory', '.')
+    .option('--rootless', 'accepted for runc compatibility')
+    .action(async (o: { bundle: string }) => {
+      const file = join(resolve(o.bundle), 'config.json');
+      if (existsSync(file)) throw new RindError(`File ${file} exists. Remove it first`);
+      writeFileSync(file, `${JSON.stringify(defaultSpec(), null, 2)}\n`);
+    });
+
+  program
+    .command('features')
+    .description('print the OCI runtime features JSON')
+    .action(async () => {
+      const { featuresJson } = await import('./info.js');
+      print(await featuresJson(ctx()));
+    });
+}

@@ -1,0 +1,44 @@
+// Read-only reports: `--version` and `features` (OCI runtime features JSON), both naming the accelerator.
+// Probing happens here too, so `rind --version` is the cheapest way to see which accelerator is used.
+import { findArtifacts } from '../vm/artifacts.js';
+import { resolveAccel, TCG_WARNING } from '../vm/accel.js';
+import type { RuntimeContext } from '../runtime/context.js';
+
+async function accelLine(ctx: RuntimeContext): Promise<{ accel: string; reason: string }> {
+  try {
+    const v = await resolveAccel(ctx.accel, findArtifacts());
+    if (v.accel === 'tcg') process.stderr.write(`rind: ${TCG_WARNING}\n`);
+    return { accel: v.accel, reason: v.reason };
+  } catch (e) {
+    return { accel: 'unknown', reason: (e as Error).message };
+  }
+}
+
+export async function versionText(ctx: RuntimeContext, version: string): Promise<string> {
+  const a = await accelLine(ctx);
+  return `rind version ${version}\nspec: 1.0.2\naccelerator: ${a.accel} (${a.reason})\n`;
+}
+
+export async function featuresJson(ctx: RuntimeContext): Promise<object> {
+  const a = await accelLine(ctx);
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: '1.1.0',
+    hooks: [],
+    mountOptions: ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'sync', 'async', 'relatime', 'norelatime',
+      'strictatime', 'noatime', 'nodiratime', 'bind', 'rbind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared'],
+    linux: {
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount'],
+      capabilities: [],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+    },
+    annotations: {
+      'io.rind.accelerator': a.accel,
+      'io.rind.accelerator.reason': a.reason,
+      'io.rind.isolation': 'microvm',
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Places a container's host processes (shim + QEMU) in the spec's cgroupsPath for accounting.
+// Handles cgroup v2 (unified) and v1 (one directory per controller); best effort, never fatal.
+import { existsSync, mkdirSync, rmdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = '/sys/fs/cgroup';
+const V1_CONTROLLERS = ['memory', 'cpu,cpuacct', 'pids', 'freezer', 'blkio'];
+
+export function isCgroupV2(): boolean {
+  return existsSync(join(ROOT, 'cgroup.controllers'));
+}
+
+/** Turns runc-style cgroupsPath (absolute, relative, or systemd "slice:prefix:name") into a path. */
+export function normalizeCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  if (!cgroupsPath) return `/rind/${id}`;
+  const systemd = /^([^:/]*):([^:]*):([^:]+)$/.exec(cgroupsPath);
+  if (systemd) {
+    const slice = systemd[1] || 'system.slice';
+    const unit = systemd[2] ? `${systemd[2]}-${systemd[3]}.scope` : systemd[3];
+    return `/${slice}/${unit}`;
+  }
+  const clean = cgroupsPath.split('/').filter((p) => p && p !== '.' && p !== '..').join('/');
+  return `/${clean}`;
+}
+
+/** Creates the cgroup dirs; returns the cgroup.procs files the shim must join. */
+export function prepareCgroups(path: string): { dirs: string[]; procsFiles: string[] } {
+  const dirs: string[] = [];
+  const procsFiles: string[] = [];
+  const v2 = isCgroupV2();
+  const candidates = v2 ? [join(ROOT, path)] : V1_CONTROLLERS.filter((c) => existsSync(join(ROOT, c))).map((c) => join(ROOT, c, path));
+  for (const dir of candidates) {
+    try {
+      if (v2) enableV2Controllers(path);
+      mkdirSync(dir, { recursive: true });
+      dirs.push(dir);
+      procsFiles.push(join(dir, 'cgroup.procs'));
+    } catch {
+      /* accounting is best effort: a read-only or delegated hierarchy must not block a container */
+    }
+  }
+  return { dirs, procsFiles };
+}
+
+function enableV2Controllers(path: string): void {
+  const parts = path.split('/').filter(Boolean);
+  let dir = ROOT;
+  for (const part of parts.slice(0, -1)) {
+    const available = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).filter(Boolean);
+    const want = available.filter((c) => ['memory', 'cpu', 'pids', 'io'].includes(c));
+    try {
+      if (want.length) writeFileSync(join(dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+    } catch {
+      /* parent may have processes; accounting stays partial */
+    }
+    dir = join(dir, part);
+    mkdirSync(dir, { recursive: true });
+  }
+}
+
+export function removeCgroupDirs(dirs: string[]): void {
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* already gone, or an engine still holds it: the engine removes its own */
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// Per-container state under --root: one directory per id, state.json written atomically,
+// a lock per container (different containers never wait on each other), status derived from facts.
+import { mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { RindError } from '../util/errors.js';
+import { isAlive } from '../host/proc.js';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** What rind remembers about a container between CLI calls. */
+export interface ContainerRecord {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations: Record<string, string>;
+  /** persisted lifecycle step; 'stopped' is derived, never stored */
+  status: Exclude<Status, 'stopped'>;
+  shimPid?: number;
+  shimStartTime?: number;
+  vmmPid?: number;
+  cgroupDirs: string[];
+  terminal: boolean;
+  accel?: string;
+  memMiB?: number;
+  vcpus?: number;
+  /** network namespace rind created (pathless netns in the spec) and must remove */
+  ownedNetns?: string;
+  net?: unknown;
+}
+
+const ID_RE = /^[\w+\-.]{1,1024}$/;
+
+export function validateId(id: string | undefined): string {
+  if (!id) throw new RindError('container id is required');
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new RindError(`invalid container id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  path(id: string, file: string): string {
+    return join(this.root, id, file);
+  }
+
+  /** Claims the id atomically; fails if a container with this id exists. */
+  reserve(id: string): string {
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      mkdirSync(this.dir(id), { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RindError(`container ${id} already exists`);
+      throw new RindError(`cannot create state for ${id} under ${this.root}: ${(e as Error).message}`);
+    }
+    return this.dir(id);
+  }
+
+  exists(id: string): boolean {
+    return existsSync(this.dir(id));
+  }
+
+  read(id: string): ContainerRecord {
+    let text: string;
+    try {
+      text = readFileSync(this.path(id, 'state.json'), 'utf8');
+    } catch {
+      throw new RindError(`container ${id} does not exist`);
+    }
+    try {
+      return JSON.parse(text) as ContainerRecord;
+    } catch {
+      throw new RindError(`container ${id}: state file is corrupt (${this.path(id, 'state.json')})`);
+    }
+  }
+
+  tryRead(id: string): ContainerRecord | undefined {
+    try {
+      return this.read(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(record: ContainerRecord): void {
+    writeAtomic(this.path(record.id, 'state.json'), JSON.stringify(record, null, 1));
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+        .map((d) => d.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Exit code recorded by the shim, if the container has ended. */
+  exitCode(id: string): number | undefined {
+    try {
+      const n = Number.parseInt(readFileSync(this.path(id, 'exit'), 'utf8'), 10);
+      return Number.isInteger(n) ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  status(record: ContainerRecord): Status {
+    if (this.exitCode(record.id) !== undefined) return 'stopped';
+    if (record.status === 'creating') return isAlive(record.shimPid, record.shimStartTime) || !record.shimPid ? 'creating' : 'stopped';
+    if (!isAlive(record.shimPid, record.shimStartTime)) return 'stopped';
+    return record.status;
+  }
+
+  /** Serializes operations on one container; the lock lives outside the container's dir. */
+  async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const locks = join(this.root, '.locks');
+    mkdirSync(locks, { recursive: true });
+    const target = join(locks, id);
+    let release: (() => Promise<void>) | undefined;
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        stale: 15000,
+        update: 5000,
+        retries: { retries: 600, minTimeout: 20, maxTimeout: 100, factor: 1.2 },
+      });
+    } catch (e) {
+      throw new RindError(`container ${id} is locked by another rind process: ${(e as Error).message}`);
+    }
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
+
+export function writeAtomic(file: string, data: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode: 0o600 });
+  renameSync(tmp, file);
+}

@@ -1,0 +1,239 @@
+// The OCI lifecycle on microVMs: create, start, kill, delete, state (runtime-spec runtime.md).
+// Orchestrates oci/ (spec, state), vm/ (plan, launch, ctl) and host/ (cgroups, processes).
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { loadBundle } from '../oci/spec.js';
+import { validateId, writeAtomic, type ContainerRecord, type Status } from '../oci/state.js';
+import { findArtifacts } from '../vm/artifacts.js';
+import { resolveAccel, TCG_WARNING } from '../vm/accel.js';
+import { buildAgentConfig } from '../vm/agent-config.js';
+import { planVm } from '../vm/plan.js';
+import { launchVm } from '../vm/launch.js';
+import { CtlClient } from '../vm/ctl-client.js';
+import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
+import { isAlive, signalProcess, waitGone } from '../host/proc.js';
+import { RindError } from '../util/errors.js';
+import type { RuntimeContext } from './context.js';
+
+export interface CreateRequest {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** foreground `run`: the shim uses our stdio as the terminal when process.terminal is set */
+  foreground?: boolean;
+}
+
+export interface Created {
+  record: ContainerRecord;
+  exited: Promise<number | null>;
+  timings: { bootMs: number; createMs: number };
+  kernelRelease: string;
+}
+
+function bootTimeoutMs(accel: string): number {
+  const env = Number(process.env.RIND_BOOT_TIMEOUT_MS);
+  if (env > 0) return env;
+  return accel === 'kvm' ? 10_000 : 60_000;
+}
+
+export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Created> {
+  const id = validateId(req.id);
+  const bundle = loadBundle(req.bundle);
+  const spec = bundle.spec;
+  const terminal = Boolean(spec.process.terminal);
+  if (terminal && !req.consoleSocket && !req.foreground)
+    throw new RindError('process.terminal is true: --console-socket is required (or run in the foreground)');
+  const agent = buildAgentConfig(spec, bundle.dir);
+  const artifacts = findArtifacts();
+  const verdict = await resolveAccel(ctx.accel, artifacts);
+  if (verdict.accel === 'tcg') {
+    ctx.log.warn(TCG_WARNING, { reason: verdict.reason });
+    if (verdict.fresh && !ctx.log.hasFile) process.stderr.write(`rind: ${TCG_WARNING}\n`);
+  }
+  return ctx.store.withLock(id, async () => {
+    const dir = ctx.store.reserve(id);
+    const record: ContainerRecord = {
+      id,
+      bundle: bundle.dir,
+      rootfs: bundle.rootfs,
+      created: new Date().toISOString(),
+      annotations: spec.annotations ?? {},
+      status: 'creating',
+      cgroupDirs: [],
+      terminal,
+      accel: verdict.accel,
+    };
+    ctx.store.write(record);
+    try {
+      mkdirSync(join(dir, 'share', 'rootfs'), { recursive: true });
+      if (agent.binds.length) mkdirSync(join(dir, 'share', 'binds'));
+      for (const b of agent.binds) {
+        if (b.isDir) mkdirSync(join(dir, 'share', b.target));
+        else closeSync(openSync(join(dir, 'share', b.target), 'w'));
+      }
+      agent.binds.unshift({ source: bundle.rootfs, target: 'rootfs', isDir: true, readonly: false });
+      const cg = prepareCgroups(normalizeCgroupPath(spec.linux?.cgroupsPath, id));
+      record.cgroupDirs = cg.dirs;
+      const plan = planVm({
+        spec,
+        accel: verdict.accel,
+        kernel: artifacts.kernel,
+        initramfs: artifacts.initramfs,
+        stateDir: dir,
+        hostCpus: availableParallelism(),
+      });
+      record.memMiB = plan.memMiB;
+      record.vcpus = plan.vcpus;
+      ctx.store.write(record);
+      ctx.log.debug('launching vm', { id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus });
+      const launched = await launchVm({
+        shim: artifacts.shim,
+        qemu: artifacts.qemu,
+        qemuArgs: plan.qemuArgs,
+        stateDir: dir,
+        cgroupProcs: cg.procsFiles,
+        binds: agent.binds,
+        consoleSocket: req.consoleSocket,
+        tty: terminal && !req.consoleSocket,
+        foreground: req.foreground,
+        bootTimeoutMs: bootTimeoutMs(plan.accel),
+        onShim: (pid, startTime) => {
+          record.shimPid = pid;
+          record.shimStartTime = startTime;
+          ctx.store.write(record);
+        },
+      });
+      record.vmmPid = launched.vmmPid;
+      const t = Date.now();
+      try {
+        await launched.ctl.request('create', agent.fields, 30_000);
+      } finally {
+        launched.ctl.close();
+      }
+      const createMs = Date.now() - t;
+      record.status = 'created';
+      ctx.store.write(record);
+      if (req.pidFile) writeAtomic(resolve(req.pidFile), String(launched.shimPid));
+      return { record, exited: launched.exited, timings: { bootMs: launched.bootMs, createMs }, kernelRelease: launched.kernelRelease };
+    } catch (e) {
+      await destroy(ctx, record);
+      throw e;
+    }
+  });
+}
+
+/** Opens the ctl channel of a live container. */
+async function connectCtl(ctx: RuntimeContext, rec: ContainerRecord): Promise<CtlClient> {
+  return CtlClient.connect(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
+}
+
+export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
+  validateId(id);
+  await ctx.store.withLock(id, async () => {
+    const rec = ctx.store.read(id);
+    const status = ctx.store.status(rec);
+    if (status !== 'created') throw new RindError(`cannot start container ${id}: it is ${status}, not created`);
+    const ctl = await connectCtl(ctx, rec);
+    try {
+      await ctl.request('start', [], 10_000);
+    } finally {
+      ctl.close();
+    }
+    rec.status = 'running';
+    ctx.store.write(rec);
+  });
+}
+
+export async function killContainer(ctx: RuntimeContext, id: string, signo: number, all: boolean): Promise<void> {
+  validateId(id);
+  await ctx.store.withLock(id, async () => {
+    const rec = ctx.store.read(id);
+    const status = ctx.store.status(rec);
+    if (status === 'stopped') throw new RindError(`container ${id} is not running`);
+    try {
+      const ctl = await connectCtl(ctx, rec);
+      try {
+        await ctl.request('signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], 5000);
+      } finally {
+        ctl.close();
+      }
+    } catch (e) {
+      // an unresponsive guest can still be killed: SIGKILL ends the VM itself
+      if (signo !== 9) throw e;
+      ctx.log.warn(`guest did not take SIGKILL (${(e as Error).message}); killing the VM`, { id });
+      signalProcess(rec.vmmPid, 'SIGKILL');
+    }
+  });
+}
+
+export async function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): Promise<void> {
+  validateId(id);
+  if (!ctx.store.exists(id)) {
+    if (force) return;
+    throw new RindError(`container ${id} does not exist`);
+  }
+  await ctx.store.withLock(id, async () => {
+    if (!ctx.store.exists(id)) return;
+    const rec = ctx.store.tryRead(id);
+    if (!rec) {
+      ctx.store.remove(id);
+      return;
+    }
+    const status = ctx.store.status(rec);
+    if ((status === 'running' || status === 'paused') && !force)
+      throw new RindError(`cannot delete container ${id}: it is ${status} (use --force)`);
+    await destroy(ctx, rec);
+  });
+}
+
+/** Ends the VM and shim if alive and removes everything rind made for the container. */
+export async function destroy(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  signalProcess(rec.vmmPid, 'SIGKILL');
+  if (!(await waitGone(rec.shimPid, rec.shimStartTime, 3000))) {
+    signalProcess(rec.shimPid, 'SIGKILL', rec.shimStartTime);
+    await waitGone(rec.shimPid, rec.shimStartTime, 3000);
+  }
+  removeCgroupDirs(rec.cgroupDirs);
+  ctx.store.remove(rec.id);
+}
+
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+}
+
+export function containerState(ctx: RuntimeContext, id: string): OciState {
+  validateId(id);
+  const rec = ctx.store.read(id);
+  const status = ctx.store.status(rec);
+  return {
+    ociVersion: '1.0.2',
+    id,
+    status,
+    pid: status === 'stopped' ? 0 : (rec.shimPid ?? 0),
+    bundle: rec.bundle,
+    rootfs: rec.rootfs,
+    created: rec.created,
+    owner: '',
+    annotations: rec.annotations,
+  };
+}
+
+export function listContainers(ctx: RuntimeContext): OciState[] {
+  return ctx.store.ids().flatMap((id) => {
+    try {
+      return [containerState(ctx, id)];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -1,0 +1,52 @@
+// The runtime's log: runc-compatible JSON lines ({"level","msg","time"}) or text, to --log or stderr.
+// conmon and containerd read the last error line of this file to explain a failure.
+import { appendFileSync } from 'node:fs';
+
+export type LogFormat = 'text' | 'json';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LoggerOptions {
+  file?: string;
+  format: LogFormat;
+  debug: boolean;
+}
+
+export class Logger {
+  constructor(private opts: LoggerOptions) {}
+
+  get hasFile(): boolean {
+    return Boolean(this.opts.file);
+  }
+
+  log(level: Level, msg: string, extra?: Record<string, unknown>): void {
+    if (level === 'debug' && !this.opts.debug) return;
+    const time = new Date().toISOString();
+    const line =
+      this.opts.format === 'json'
+        ? JSON.stringify({ level, msg, time, ...extra })
+        : `time="${time}" level=${level} msg=${JSON.stringify(msg)}${extra ? ` ${Object.entries(extra).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}`;
+    if (this.opts.file) {
+      try {
+        appendFileSync(this.opts.file, `${line}\n`);
+        return;
+      } catch {
+        /* fall through to stderr */
+      }
+    }
+    if (level === 'error' && this.opts.format === 'text') process.stderr.write(`rind: ${msg}\n`);
+    else process.stderr.write(`${line}\n`);
+  }
+
+  debug(msg: string, extra?: Record<string, unknown>): void {
+    this.log('debug', msg, extra);
+  }
+  info(msg: string, extra?: Record<string, unknown>): void {
+    this.log('info', msg, extra);
+  }
+  warn(msg: string, extra?: Record<string, unknown>): void {
+    this.log('warn', msg, extra);
+  }
+  error(msg: string, extra?: Record<string, unknown>): void {
+    this.log('error', msg, extra);
+  }
+}

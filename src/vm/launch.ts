@@ -1,0 +1,107 @@
+// Starts a container's VM: spawns rind-shim (the waitable pid) which starts QEMU, then
+// waits until the guest agent answers on the ctl channel. Reports failures with the VM's last words.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RindError } from '../util/errors.js';
+import { isAlive, processStartTime } from '../host/proc.js';
+import { CtlClient } from './ctl-client.js';
+import type { HostBind } from './agent-config.js';
+
+export interface LaunchRequest {
+  shim: string;
+  qemu: string;
+  qemuArgs: string[];
+  stateDir: string;
+  cgroupProcs: string[];
+  binds: HostBind[];
+  consoleSocket?: string;
+  /** foreground run in a terminal: the shim uses its stdio as the tty */
+  tty?: boolean;
+  /** keep the shim in our session (foreground run) instead of detaching it */
+  foreground?: boolean;
+  bootTimeoutMs: number;
+  /** called as soon as the shim pid is known, so a crash mid-create can still be cleaned up */
+  onShim?: (pid: number, startTime: number | undefined) => void;
+}
+
+export interface Launched {
+  shimPid: number;
+  shimStartTime: number | undefined;
+  vmmPid: number | undefined;
+  ctl: CtlClient;
+  kernelRelease: string;
+  bootMs: number;
+  exited: Promise<number | null>;
+}
+
+export function shimArgs(r: LaunchRequest): string[] {
+  const args = ['--state', r.stateDir, '--ready-fd', '3'];
+  for (const f of r.cgroupProcs) args.push('--cgroup-procs', f);
+  for (const b of r.binds) args.push(b.readonly ? '--bind-ro' : '--bind', b.source, join(r.stateDir, 'share', b.target));
+  if (r.consoleSocket) args.push('--console-socket', r.consoleSocket);
+  else if (r.tty) args.push('--tty');
+  return [...args, '--', r.qemu, ...r.qemuArgs];
+}
+
+/** Last meaningful lines the VM left behind, for error messages. */
+export function vmLastWords(stateDir: string): string {
+  const pick = (f: string) => {
+    try {
+      return readFileSync(join(stateDir, f), 'utf8').trim().split('\n').filter(Boolean).slice(-2).join(' | ');
+    } catch {
+      return '';
+    }
+  };
+  return [pick('shim.log'), pick('vmm.log'), pick('console.log')].filter(Boolean).join(' | ').slice(0, 400);
+}
+
+export async function launchVm(r: LaunchRequest): Promise<Launched> {
+  const t0 = Date.now();
+  const child = spawn(r.shim, shimArgs(r), {
+    detached: true,
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null)));
+    child.once('error', () => resolve(null));
+  });
+  const shimPid = child.pid;
+  if (!shimPid) throw new RindError(`cannot start rind-shim (${r.shim})`);
+  const shimStartTime = processStartTime(shimPid);
+  r.onShim?.(shimPid, shimStartTime);
+  const ready = await new Promise<string>((resolve) => {
+    let text = '';
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    pipe.on('data', (d: Buffer) => (text += d.toString()));
+    pipe.on('end', () => resolve(text));
+    pipe.on('error', () => resolve(text));
+  });
+  if (!ready.startsWith('ok')) {
+    const why = ready.replace(/^error:\s*/, '').trim() || vmLastWords(r.stateDir) || 'rind-shim exited during set-up';
+    throw new RindError(`cannot start the VM: ${why}`);
+  }
+  if (!r.foreground) child.unref();
+  let vmmPid: number | undefined;
+  try {
+    vmmPid = Number(readFileSync(join(r.stateDir, 'vmm.pid'), 'utf8')) || undefined;
+  } catch {
+    /* the shim writes it before saying ok; absent only if it failed */
+  }
+  const deadline = Date.now() + r.bootTimeoutMs;
+  const alive = () => isAlive(shimPid, shimStartTime);
+  let ctl: CtlClient | undefined;
+  try {
+    ctl = await CtlClient.connect(join(r.stateDir, 'ctl.sock'), deadline, alive);
+    const pong = await raceWithExit(ctl.request('ping', [], Math.max(1, deadline - Date.now())), exited);
+    return { shimPid, shimStartTime, vmmPid, ctl, kernelRelease: pong.get('kernel') ?? '', bootMs: Date.now() - t0, exited };
+  } catch (e) {
+    ctl?.close();
+    const words = vmLastWords(r.stateDir);
+    throw new RindError(`the VM did not come up: ${(e as Error).message}${words ? ` (${words})` : ''}`);
+  }
+}
+
+async function raceWithExit<T>(p: Promise<T>, exited: Promise<number | null>): Promise<T> {
+  return Promise.race([p, exited.then(() => Promise.reject(new Error('the VM exited during boot')))]);
+}

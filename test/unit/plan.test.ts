@@ -1,0 +1,38 @@
+// Unit tests for VM sizing and the QEMU command line built from a spec.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planVm, guestMemoryMiB, guestVcpus, countCpuset, MIN_MEM_MIB, DEFAULT_MEM_MIB } from '../../src/vm/plan.js';
+import { validateSpec, type RunnableSpec } from '../../src/oci/spec.js';
+import { defaultSpec } from '../../src/oci/default-spec.js';
+
+function spec(resources?: object): RunnableSpec {
+  const s = defaultSpec() as { linux: Record<string, unknown> };
+  if (resources) s.linux.resources = resources;
+  return validateSpec(s);
+}
+
+test('memory: default, limit rounded up to MiB, minimum', () => {
+  assert.equal(guestMemoryMiB(spec()), DEFAULT_MEM_MIB);
+  assert.equal(guestMemoryMiB(spec({ memory: { limit: 300 * 1024 * 1024 + 1 } })), 301);
+  assert.equal(guestMemoryMiB(spec({ memory: { limit: 1024 * 1024 } })), MIN_MEM_MIB);
+});
+
+test('vcpus from quota/period, cpuset, capped by host', () => {
+  assert.equal(guestVcpus(spec(), 8), 1);
+  assert.equal(guestVcpus(spec({ cpu: { quota: 150000, period: 100000 } }), 8), 2);
+  assert.equal(guestVcpus(spec({ cpu: { cpus: '0-2,5' } }), 8), 4);
+  assert.equal(guestVcpus(spec({ cpu: { cpus: '0-7' } }), 2), 2);
+  assert.equal(countCpuset('3-1'), 0);
+});
+
+test('qemu args: accelerator, ports, share, state paths', () => {
+  const tcg = planVm({ spec: spec(), accel: 'tcg', kernel: '/k', initramfs: '/i', stateDir: '/run/rind/x', hostCpus: 2 });
+  const a = tcg.qemuArgs.join(' ');
+  assert.match(a, /-accel tcg,tb-size=32 -cpu max/);
+  assert.match(a, /name=rind\.ctl/);
+  assert.match(a, /socket,id=io,fd=3/);
+  assert.match(a, /path=\/run\/rind\/x\/share,security_model=none/);
+  assert.ok(!a.includes('vhost'));
+  const kvm = planVm({ spec: spec(), accel: 'kvm', kernel: '/k', initramfs: '/i', stateDir: '/s', hostCpus: 2 });
+  assert.match(kvm.qemuArgs.join(' '), /-accel kvm -cpu host/);
+});
