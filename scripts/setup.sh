@@ -26,4 +26,5 @@ shim=$(native/shim/build.sh)
 ln -sfn "$kernel" build/vmlinux
 ln -sfn "$initramfs" build/initramfs.cpio
 ln -sfn "$shim" build/rind-shim
+ln -sfn "$(native/testtools/build.sh)" build/testtools
 echo "rind setup: ready (kernel $kernel)" >&2

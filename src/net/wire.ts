@@ -1,0 +1,105 @@
+// Puts a VM on the network its engine gave the container: a tap per interface inside the
+// container's netns, mirrored to/from the engine's veth with tc (ingress + mirred redirect).
+import { execFileSync } from 'node:child_process';
+import { RindError } from '../util/errors.js';
+import { parseInterfaces, parseRoutes, type NetConfig } from './discover.js';
+
+export const TAP_PREFIX = 'rtap';
+export const MAX_NICS = 5; // 8 virtio-mmio slots minus serial, 9p, rng
+
+/** Runs a command inside the network namespace at `netns` (any path, e.g. /proc/PID/ns/net). */
+export function inNetns(netns: string, cmd: string[], input?: string): string {
+  try {
+    return execFileSync('nsenter', [`--net=${netns}`, ...cmd], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new RindError(`network: ${cmd.slice(0, 3).join(' ')} in ${netns} failed: ${(err.stderr || err.message).trim().split('\n')[0]}`);
+  }
+}
+
+export function tapName(index: number): string {
+  return `${TAP_PREFIX}${index}`;
+}
+
+export function discover(netns: string): NetConfig {
+  const interfaces = parseInterfaces(inNetns(netns, ['ip', '-json', 'addr', 'show']), TAP_PREFIX).slice(0, MAX_NICS);
+  const devs = new Set(interfaces.map((i) => i.name));
+  const routes = [
+    ...parseRoutes(inNetns(netns, ['ip', '-json', '-4', 'route', 'show', 'table', 'main']), false, devs),
+    ...parseRoutes(inNetns(netns, ['ip', '-json', '-6', 'route', 'show', 'table', 'main']), true, devs),
+  ];
+  return { interfaces, routes };
+}
+
+/** `ip -batch` lines creating the taps and `tc -batch` lines mirroring veth <-> tap. Pure. */
+export function wiringScripts(cfg: NetConfig): { ip: string; tc: string } {
+  const ip: string[] = [];
+  const tc: string[] = [];
+  cfg.interfaces.forEach((itf, i) => {
+    const tap = tapName(i);
+    ip.push(`tuntap add dev ${tap} mode tap`, `link set dev ${tap} mtu ${itf.mtu} up`);
+    for (const [from, to] of [[itf.name, tap], [tap, itf.name]]) {
+      tc.push(`qdisc add dev ${from} ingress`);
+      tc.push(`filter add dev ${from} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${to}`);
+    }
+  });
+  return { ip: ip.join('\n') + '\n', tc: tc.join('\n') + '\n' };
+}
+
+export function wire(netns: string, cfg: NetConfig): void {
+  if (!cfg.interfaces.length) return;
+  const s = wiringScripts(cfg);
+  try {
+    inNetns(netns, ['ip', '-batch', '-'], s.ip);
+    inNetns(netns, ['tc', '-batch', '-'], s.tc);
+  } catch (e) {
+    unwire(netns, cfg.interfaces.map((i) => i.name));
+    throw e;
+  }
+}
+
+/** Removes every tap rind made in the netns and the ingress qdiscs (with their filters). */
+export function unwire(netns: string, engineIfs: string[]): void {
+  let links: { ifname: string }[] = [];
+  try {
+    links = JSON.parse(inNetns(netns, ['ip', '-json', 'link', 'show'])) as { ifname: string }[];
+  } catch {
+    return; // netns already gone: nothing of ours can remain in it
+  }
+  const cmds: string[] = [];
+  for (const l of links) {
+    if (l.ifname.startsWith(TAP_PREFIX)) cmds.push(`link del dev ${l.ifname}`);
+  }
+  if (cmds.length) {
+    try {
+      inNetns(netns, ['ip', '-force', '-batch', '-'], cmds.join('\n') + '\n');
+    } catch {
+      /* best effort, verified by tests */
+    }
+  }
+  for (const name of engineIfs) {
+    try {
+      inNetns(netns, ['tc', 'qdisc', 'del', 'dev', name, 'ingress']);
+    } catch {
+      /* no qdisc: fine */
+    }
+  }
+}
+
+export function qemuNetArgs(cfg: NetConfig): string[] {
+  return cfg.interfaces.flatMap((itf, i) => [
+    '-netdev', `tap,id=net${i},ifname=${tapName(i)},script=no,downscript=no`,
+    '-device', `virtio-net-device,netdev=net${i},mac=${itf.mac}`,
+  ]);
+}
+
+/** The agent's create-message fields describing the guest's interfaces, addresses and routes. */
+export function agentNetFields(cfg: NetConfig): string[] {
+  const f: string[] = [];
+  for (const itf of cfg.interfaces) {
+    f.push(`netif=${[itf.name, itf.mac, itf.mtu].join('\x1f')}`);
+    for (const a of itf.addrs) f.push(`netaddr=${[itf.name, a].join('\x1f')}`);
+  }
+  for (const r of cfg.routes) f.push(`netroute=${[r.dst, r.gateway ?? '', r.dev, r.metric ?? 0].join('\x1f')}`);
+  return f;
+}
