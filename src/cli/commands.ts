@@ -11,6 +11,7 @@ import {
 import { parseSignal } from '../oci/signals.js';
 import { defaultSpec } from '../oci/default-spec.js';
 import { RindError } from '../util/errors.js';
+import { registerBench } from './bench.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -134,6 +135,8 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       if (existsSync(file)) throw new RindError(`File ${file} exists. Remove it first`);
       writeFileSync(file, `${JSON.stringify(defaultSpec(), null, 2)}\n`);
     });
+
+  registerBench(program);
 
   program
     .command('features')

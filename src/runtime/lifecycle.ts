@@ -14,6 +14,9 @@ import { CtlClient } from '../vm/ctl-client.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive, signalProcess, waitGone } from '../host/proc.js';
 import { RindError } from '../util/errors.js';
+import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
+import { discover, wire, unwire, qemuNetArgs, agentNetFields } from '../net/wire.js';
+import type { NetConfig } from '../net/discover.js';
 import type { RuntimeContext } from './context.js';
 
 export interface CreateRequest {
@@ -74,6 +77,8 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         else closeSync(openSync(join(dir, 'share', b.target), 'w'));
       }
       agent.binds.unshift({ source: bundle.rootfs, target: 'rootfs', isDir: true, readonly: false });
+      const net = setUpNetwork(ctx, spec, record);
+      agent.fields.push(...agentNetFields(net.cfg));
       const cg = prepareCgroups(normalizeCgroupPath(spec.linux?.cgroupsPath, id));
       record.cgroupDirs = cg.dirs;
       const plan = planVm({
@@ -83,6 +88,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         initramfs: artifacts.initramfs,
         stateDir: dir,
         hostCpus: availableParallelism(),
+        netArgs: qemuNetArgs(net.cfg),
       });
       record.memMiB = plan.memMiB;
       record.vcpus = plan.vcpus;
@@ -96,6 +102,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         cgroupProcs: cg.procsFiles,
         binds: agent.binds,
         consoleSocket: req.consoleSocket,
+        netns: net.netns,
         tty: terminal && !req.consoleSocket,
         foreground: req.foreground,
         bootTimeoutMs: bootTimeoutMs(plan.accel),
@@ -122,6 +129,25 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       throw e;
     }
   });
+}
+
+/** Joins the container's netns (creating it if the spec asks for a new one) and wires taps. */
+function setUpNetwork(ctx: RuntimeContext, spec: Parameters<typeof netnsPlan>[0], record: ContainerRecord): { netns?: string; cfg: NetConfig } {
+  const plan = netnsPlan(spec, record.id);
+  if (plan.kind === 'host') {
+    ctx.log.warn('the spec has no network namespace: a VM cannot share the host network stack, the container gets loopback only', { id: record.id });
+    return { cfg: { interfaces: [], routes: [] } };
+  }
+  if (plan.kind === 'owned') {
+    record.ownedNetns = plan.name;
+    ctx.store.write(record);
+    createOwnedNetns(plan.name);
+  }
+  const cfg = discover(plan.path);
+  record.net = { netns: plan.path, ifs: cfg.interfaces.map((i) => i.name) };
+  ctx.store.write(record);
+  wire(plan.path, cfg);
+  return { netns: plan.path, cfg };
 }
 
 /** Opens the ctl channel of a live container. */
@@ -195,6 +221,9 @@ export async function destroy(ctx: RuntimeContext, rec: ContainerRecord): Promis
     signalProcess(rec.shimPid, 'SIGKILL', rec.shimStartTime);
     await waitGone(rec.shimPid, rec.shimStartTime, 3000);
   }
+  const net = rec.net as { netns: string; ifs: string[] } | undefined;
+  if (net) unwire(net.netns, net.ifs);
+  if (rec.ownedNetns) deleteOwnedNetns(rec.ownedNetns);
   removeCgroupDirs(rec.cgroupDirs);
   ctx.store.remove(rec.id);
 }

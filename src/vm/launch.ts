@@ -16,6 +16,8 @@ export interface LaunchRequest {
   cgroupProcs: string[];
   binds: HostBind[];
   consoleSocket?: string;
+  /** network namespace QEMU must run in (its taps live there) */
+  netns?: string;
   /** foreground run in a terminal: the shim uses its stdio as the tty */
   tty?: boolean;
   /** keep the shim in our session (foreground run) instead of detaching it */
@@ -39,6 +41,7 @@ export function shimArgs(r: LaunchRequest): string[] {
   const args = ['--state', r.stateDir, '--ready-fd', '3'];
   for (const f of r.cgroupProcs) args.push('--cgroup-procs', f);
   for (const b of r.binds) args.push(b.readonly ? '--bind-ro' : '--bind', b.source, join(r.stateDir, 'share', b.target));
+  if (r.netns) args.push('--netns', r.netns);
   if (r.consoleSocket) args.push('--console-socket', r.consoleSocket);
   else if (r.tty) args.push('--tty');
   return [...args, '--', r.qemu, ...r.qemuArgs];
