@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { RuntimeContext } from '../runtime/context.js';
 import {
-  createContainer, startContainer, killContainer, deleteContainer, containerState, listContainers,
+  createContainer, startContainer, pauseContainer, killContainer, deleteContainer, containerState, listContainers,
 } from '../runtime/lifecycle.js';
 import { parseSignal } from '../oci/signals.js';
 import { defaultSpec } from '../oci/default-spec.js';
@@ -87,6 +87,18 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       recordTimings({ id, cliStartMs: Math.round(cliMs), bootMs: created.timings.bootMs, createMs: created.timings.createMs, startMs: Math.round(startMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(performance.now()) });
       setExit(code ?? 255);
     });
+
+  program
+    .command('pause')
+    .description('pause the container (stops the VM\'s vCPUs)')
+    .argument('<id>')
+    .action(async (id: string) => pauseContainer(ctx(), id, true));
+
+  program
+    .command('resume')
+    .description('resume a paused container')
+    .argument('<id>')
+    .action(async (id: string) => pauseContainer(ctx(), id, false));
 
   program
     .command('state')

@@ -11,6 +11,7 @@ import { buildAgentConfig } from '../vm/agent-config.js';
 import { planVm } from '../vm/plan.js';
 import { launchVm } from '../vm/launch.js';
 import { CtlClient } from '../vm/ctl-client.js';
+import { qmp } from '../vm/qmp.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive, signalProcess, waitGone } from '../host/proc.js';
 import { RindError } from '../util/errors.js';
@@ -178,6 +179,11 @@ export async function killContainer(ctx: RuntimeContext, id: string, signo: numb
     const rec = ctx.store.read(id);
     const status = ctx.store.status(rec);
     if (status === 'stopped') throw new RindError(`container ${id} is not running`);
+    if (status === 'paused') {
+      if (signo !== 9) throw new RindError(`container ${id} is paused: resume it first (only SIGKILL is delivered to a paused VM)`);
+      signalProcess(rec.vmmPid, 'SIGKILL');
+      return;
+    }
     try {
       const ctl = await connectCtl(ctx, rec);
       try {
@@ -191,6 +197,20 @@ export async function killContainer(ctx: RuntimeContext, id: string, signo: numb
       ctx.log.warn(`guest did not take SIGKILL (${(e as Error).message}); killing the VM`, { id });
       signalProcess(rec.vmmPid, 'SIGKILL');
     }
+  });
+}
+
+/** pause/resume stop and continue the VM's vCPUs: the container really stops running. */
+export async function pauseContainer(ctx: RuntimeContext, id: string, pause: boolean): Promise<void> {
+  validateId(id);
+  await ctx.store.withLock(id, async () => {
+    const rec = ctx.store.read(id);
+    const status = ctx.store.status(rec);
+    if (pause && status !== 'running') throw new RindError(`cannot pause container ${id}: it is ${status}, not running`);
+    if (!pause && status !== 'paused') throw new RindError(`cannot resume container ${id}: it is ${status}, not paused`);
+    await qmp(ctx.store.path(id, 'qmp.sock'), pause ? 'stop' : 'cont');
+    rec.status = pause ? 'paused' : 'running';
+    ctx.store.write(rec);
   });
 }
 
