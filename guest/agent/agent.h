@@ -45,12 +45,18 @@ struct workload {
 extern struct workload wl;
 
 /* A virtio-serial port. `on`: in the poll set. A port whose host side is not
- * connected reports POLLHUP forever, so it is taken out until SIGIO (or 1 s). */
+ * connected reports POLLHUP forever, so it is taken out until SIGIO says the host
+ * (re)connected; as a fallback it is re-polled after rearm_ms (1 s, doubling to 60 s). */
 struct port {
 	int fd;
 	int on;
 	int64_t off_since;
+	int rearm_ms;
 };
+/* The fallback backs off because an idle VM (ctl is hung up between CLI calls)
+ * must not wake up every second; SIGIO is what normally re-arms a port. */
+#define REARM_MIN_MS 1000
+#define REARM_MAX_MS 60000
 extern struct port ctl_port, io_port;
 
 /* util.c */
@@ -65,12 +71,14 @@ void port_off(struct port *p);
 
 /* ctl.c */
 void ctl_event(short revents);
+int ctl_tick(int64_t now);
 
 /* io.c */
 extern int io_acked;
 int io_want_read(void);
 int io_stdin_pending(void);
 void io_event(short revents);
+void io_catch_up(void);
 void io_stdin_event(void);
 void io_stdin_close(void);
 int io_pump(int *fd, int type);

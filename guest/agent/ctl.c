@@ -15,6 +15,12 @@ struct port ctl_port = { .fd = -1 };
 static char in[4 + CTL_MAX];
 static size_t in_len;
 static int discarding;  /* bad length seen: ignore input until the host disconnects */
+static int64_t last_data;
+
+/* A sender writes a message at once. A partial message without progress for this long
+ * is from a host that died mid-message; its hang-up can go unseen if the next client
+ * connected at once (virtio-console then reports "connected" throughout). */
+#define CTL_STALE_MS 1000
 
 static char out[8192];
 static size_t out_len;
@@ -282,6 +288,7 @@ void ctl_event(short revents)
 				ctl_disconnected();
 			return;
 		}
+		last_data = now_ms();
 		if (discarding)
 			continue;
 		in_len += n;
@@ -301,4 +308,17 @@ void ctl_event(short revents)
 			memmove(in, in + 4 + len, in_len);
 		}
 	}
+}
+
+/* Drops a stale partial message; returns the ms until the next check, or -1. */
+int ctl_tick(int64_t now)
+{
+	if (!in_len && !discarding)
+		return -1;
+	if (now - last_data < CTL_STALE_MS)
+		return last_data + CTL_STALE_MS - now;
+	logmsg("ctl: dropping a partial message, its sender is gone");
+	in_len = 0;
+	discarding = 0;
+	return -1;
 }

@@ -103,4 +103,6 @@ void port_off(struct port *p)
 {
 	p->on = 0;
 	p->off_since = now_ms();
+	if (!p->rearm_ms)
+		p->rearm_ms = REARM_MIN_MS;
 }

@@ -14,6 +14,7 @@ import { CtlClient } from '../vm/ctl-client.js';
 import { qmp } from '../vm/qmp.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive, signalProcess, waitGone } from '../host/proc.js';
+import { hostTscKhz } from '../host/cpu.js';
 import { RindError } from '../util/errors.js';
 import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
 import { discover, wire, unwire, qemuNetArgs, agentNetFields } from '../net/wire.js';
@@ -53,8 +54,9 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const artifacts = findArtifacts();
   const verdict = await resolveAccel(ctx.accel, artifacts);
   if (verdict.accel === 'tcg') {
-    ctx.log.warn(TCG_WARNING, { reason: verdict.reason });
-    if (verdict.fresh && !ctx.log.hasFile) process.stderr.write(`rind: ${TCG_WARNING}\n`);
+    // for engines the runtime's stderr is the container's: warn there only when the verdict is new
+    if (ctx.log.hasFile) ctx.log.warn(TCG_WARNING, { reason: verdict.reason });
+    else if (verdict.fresh) process.stderr.write(`rind: ${TCG_WARNING}\n`);
   }
   return ctx.store.withLock(id, async () => {
     const dir = ctx.store.reserve(id);
@@ -89,6 +91,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         initramfs: artifacts.initramfs,
         stateDir: dir,
         hostCpus: availableParallelism(),
+        tscKhz: hostTscKhz(),
         netArgs: qemuNetArgs(net.cfg),
       });
       record.memMiB = plan.memMiB;

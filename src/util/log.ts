@@ -20,6 +20,8 @@ export class Logger {
 
   log(level: Level, msg: string, extra?: Record<string, unknown>): void {
     if (level === 'debug' && !this.opts.debug) return;
+    // without --log, stderr is often the container's stderr: only errors (or everything under --debug) go there
+    if (!this.opts.file && level !== 'error' && !this.opts.debug) return;
     const time = new Date().toISOString();
     const line =
       this.opts.format === 'json'

@@ -25,6 +25,8 @@ export interface PlanInputs {
   /** QEMU -netdev/-device pairs for the container's interfaces (networking) */
   netArgs?: string[];
   tbSizeMiB?: number;
+  /** host TSC in kHz: under TCG the guest cannot calibrate it and would tick 100 Hz forever when idle */
+  tscKhz?: number;
 }
 
 export function guestMemoryMiB(spec: RunnableSpec): number {
@@ -57,7 +59,8 @@ export function guestVcpus(spec: RunnableSpec, hostCpus: number): number {
 export function planVm(inp: PlanInputs): VmPlan {
   const memMiB = guestMemoryMiB(inp.spec);
   const vcpus = guestVcpus(inp.spec, inp.hostCpus);
-  const kernelCmdline = 'console=ttyS0 reboot=t panic=-1 no_timer_check quiet';
+  let kernelCmdline = 'console=ttyS0 reboot=t panic=-1 no_timer_check quiet';
+  if (inp.accel === 'tcg' && inp.tscKhz) kernelCmdline += ` tsc_early_khz=${inp.tscKhz} tsc=reliable`;
   const accelArgs =
     inp.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${inp.tbSizeMiB ?? 32}`, '-cpu', 'max'];
   const s = inp.stateDir;

@@ -33,6 +33,9 @@ test('qemu args: accelerator, ports, share, state paths', () => {
   assert.match(a, /socket,id=io,fd=3/);
   assert.match(a, /path=\/run\/rind\/x\/share,security_model=none/);
   assert.ok(!a.includes('vhost'));
+  assert.ok(!tcg.kernelCmdline.includes('tsc'));
+  const tsc = planVm({ spec: spec(), accel: 'tcg', kernel: '/k', initramfs: '/i', stateDir: '/s', hostCpus: 2, tscKhz: 2096002 });
+  assert.match(tsc.kernelCmdline, /tsc_early_khz=2096002 tsc=reliable/);
   const kvm = planVm({ spec: spec(), accel: 'kvm', kernel: '/k', initramfs: '/i', stateDir: '/s', hostCpus: 2 });
   assert.match(kvm.qemuArgs.join(' '), /-accel kvm -cpu host/);
 });

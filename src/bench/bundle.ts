@@ -1,0 +1,52 @@
+// One OCI bundle per web service: a tiny busybox rootfs (hard links, no copies) serving a page that
+// names the service, and a config.json joining the network namespace the benchmark made.
+import { copyFileSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSpec } from '../oci/default-spec.js';
+
+export const PORT = 8080;
+const APPLETS = ['httpd', 'sh'];
+
+export interface ServiceSpecInput {
+  id: string;
+  netnsPath: string;
+  cgroupsPath: string;
+  memoryMiB: number;
+}
+
+/** The page a service serves; the poller checks the body, so an answer from the wrong service does not count. */
+export function pageFor(id: string): string {
+  return `rind bench: ${id} is serving\n`;
+}
+
+/** config.json for a service: httpd in the foreground, read-only root, the given netns, cgroup and memory. */
+export function serviceSpec(s: ServiceSpecInput): any {
+  const spec = defaultSpec() as any;
+  spec.process.terminal = false;
+  spec.process.args = ['/bin/httpd', '-f', '-p', String(PORT), '-h', '/www'];
+  spec.root = { path: 'rootfs', readonly: true };
+  spec.hostname = s.id;
+  spec.linux.namespaces = spec.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: s.netnsPath } : n));
+  spec.linux.cgroupsPath = s.cgroupsPath;
+  spec.linux.resources = { ...spec.linux.resources, memory: { limit: s.memoryMiB * 1024 * 1024 } };
+  return spec;
+}
+
+/** Copies static busybox once per run; every rootfs hard-links it (same inode: shared page cache, fair memory). */
+export function prepareBusybox(work: string): string {
+  const path = join(work, 'busybox');
+  copyFileSync('/bin/busybox', path);
+  return path;
+}
+
+export function makeBundle(dir: string, busybox: string, s: ServiceSpecInput): string {
+  const rootfs = join(dir, 'rootfs');
+  for (const d of ['bin', 'www', 'etc', 'proc', 'sys', 'dev', 'tmp']) mkdirSync(join(rootfs, d), { recursive: true });
+  linkSync(busybox, join(rootfs, 'bin', 'busybox'));
+  for (const a of APPLETS) symlinkSync('busybox', join(rootfs, 'bin', a));
+  writeFileSync(join(rootfs, 'www', 'index.html'), pageFor(s.id));
+  writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
+  writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\n');
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(serviceSpec(s), null, 1));
+  return dir;
+}

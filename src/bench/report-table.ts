@@ -1,0 +1,75 @@
+// The plain-text table printed at the end: one row per runtime, then rind/runc (and rind/crun) ratios.
+// Pure: takes the report, returns the text.
+import type { DensityReport, RuntimeResult } from './types.js';
+import { ratio, round } from './stats.js';
+
+const COLUMNS = ['runtime', 'N', 'P', 'all serving s', 'start p50 ms', 'p95', 'max', 'answer p50 ms', 'p95', 'MiB/svc avail', 'MiB/svc PSS', 'CPU s', 'failures'];
+
+function cell(x: number | null | undefined, digits = 1): string {
+  const r = round(x, digits);
+  return r === null ? '-' : String(r);
+}
+
+function row(r: RuntimeResult): string[] {
+  return [
+    r.runtime,
+    String(r.count),
+    String(r.parallel),
+    cell(r.allServingSeconds, 2),
+    cell(r.startLatencyMs.p50, 0),
+    cell(r.startLatencyMs.p95, 0),
+    cell(r.startLatencyMs.max, 0),
+    cell(r.firstAnswerMs.p50, 0),
+    cell(r.firstAnswerMs.p95, 0),
+    cell(r.memoryPerServiceMiB.available, 2),
+    cell(r.memoryPerServiceMiB.pss, 2),
+    cell(r.cpuSeconds, 2),
+    r.failures ? `${r.failures} !!` : '0',
+  ];
+}
+
+function ratioRow(a: RuntimeResult, b: RuntimeResult): string[] {
+  const x = (u: number | null, v: number | null) => {
+    const q = ratio(u, v);
+    return q === null ? '-' : `${round(q, q >= 10 ? 0 : 2)}x`;
+  };
+  return [
+    `${a.runtime}/${b.runtime}`,
+    '',
+    '',
+    x(a.allServingSeconds, b.allServingSeconds),
+    x(a.startLatencyMs.p50, b.startLatencyMs.p50),
+    x(a.startLatencyMs.p95, b.startLatencyMs.p95),
+    x(a.startLatencyMs.max, b.startLatencyMs.max),
+    x(a.firstAnswerMs.p50, b.firstAnswerMs.p50),
+    x(a.firstAnswerMs.p95, b.firstAnswerMs.p95),
+    x(a.memoryPerServiceMiB.available, b.memoryPerServiceMiB.available),
+    x(a.memoryPerServiceMiB.pss, b.memoryPerServiceMiB.pss),
+    x(a.cpuSeconds, b.cpuSeconds),
+    '',
+  ];
+}
+
+export function formatTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function renderTable(report: DensityReport): string {
+  const results = report.metadata.runtimes.map((n) => report.results[n]).filter(Boolean);
+  const rows = [COLUMNS, ...results.map(row)];
+  const rind = report.results.rind;
+  for (const other of ['runc', 'crun']) if (rind && report.results[other]) rows.push(ratioRow(rind, report.results[other]));
+  const m = report.metadata;
+  const head = `density: N=${m.N} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs`;
+  const notes: string[] = [];
+  for (const r of results) {
+    if (r.failures) notes.push(`!! ${r.runtime}: ${r.failures} of ${r.count} services FAILED (${r.served} answered)${r.failureReasons.length ? `; e.g. ${r.failureReasons[0]}` : ''}`);
+    if (r.error) notes.push(`!! ${r.runtime}: run aborted: ${r.error}`);
+    if (r.servingAfterSettle < r.served) notes.push(`!! ${r.runtime}: ${r.served - r.servingAfterSettle} services stopped answering during the settle`);
+    if (r.leftovers.length) notes.push(`!! ${r.runtime}: teardown left: ${r.leftovers.slice(0, 3).join('; ')}`);
+  }
+  for (const l of report.leftovers) notes.push(`!! left behind: ${l}`);
+  return [head, '', formatTable(rows), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}

@@ -1,0 +1,56 @@
+// The benchmark's result shapes: what --json writes and the table and HTML pages read.
+// Field names follow the issue (allServingSeconds, startLatencyMs, firstAnswerMs, ...).
+
+export interface RuntimeResult {
+  runtime: string;
+  version: string;
+  count: number;
+  parallel: number;
+  /** first create → last service answered (null when none answered) */
+  allServingSeconds: number | null;
+  startLatencyMs: { p50: number | null; p95: number | null; max: number | null };
+  /** per service, from the start of its create to its first correct HTTP answer */
+  firstAnswerMs: { p50: number | null; p95: number | null };
+  memoryPerServiceMiB: { available: number | null; pss: number | null };
+  cpuSeconds: number | null;
+  /** services that were not created/started or never answered within the bound */
+  failures: number;
+  failureReasons: string[];
+  served: number;
+  servingAfterSettle: number;
+  /** seconds since the first create at which each service first answered, sorted */
+  servingTimeline: number[];
+  processesPerService: number | null;
+  deadlineSeconds: number;
+  deadlineHit: boolean;
+  loadAverageBefore: [number, number, number];
+  phaseSeconds: { network: number; run: number; settle: number; teardown: number };
+  /** the benchmark's own event-loop delay while it created and polled: large values mean its timings are late */
+  harnessLoopDelayMs: { p50: number | null; p99: number | null; max: number | null };
+  /** what teardown could not remove; non-empty is an error */
+  leftovers: string[];
+  error?: string;
+}
+
+export interface DensityReport {
+  metadata: {
+    benchmark: 'density';
+    date: string;
+    N: number;
+    P: number;
+    runtimes: string[];
+    loadAverage: [number, number, number];
+    accelerator: string;
+    host: { kernel: string; cpus: number; memTotalMiB: number };
+    subnet: string;
+    bridge: string;
+    settleSeconds: number;
+    memoryLimitMiB: number;
+    cgroups: string;
+    neighbourThresholds?: { before: number[]; during: number[] };
+    wallSeconds: number;
+    interrupted?: boolean;
+  };
+  results: Record<string, RuntimeResult>;
+  leftovers: string[];
+}
