@@ -42,7 +42,7 @@ static const int fwd_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SI
 
 static const char *usage =
 	"usage: rind-shim --state DIR [--cgroup-procs FILE]... [--bind SRC DST]... "
-	"[--bind-ro SRC DST]... [--console-socket PATH | --tty] [--ready-fd N] "
+	"[--bind-ro SRC DST]... [--netns PATH] [--console-socket PATH | --tty] [--ready-fd N] "
 	"-- QEMU_BINARY [QEMU ARGS...]";
 
 /* ---------- logging and small file helpers ---------- */
@@ -317,6 +317,19 @@ static void do_binds(char **argv, int dashdash)
 	}
 }
 
+/* QEMU must open the container's taps, which live in the container's network namespace */
+static void join_netns(const char *path)
+{
+	if (!path)
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		setup_fail("open network namespace %s: %s", path, strerror(errno));
+	if (setns(fd, CLONE_NEWNET) < 0)
+		setup_fail("join network namespace %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 /* move fd to >= 10 (close-on-exec) so that the dup2s onto 0..3 cannot clobber it */
 static int lift_fd(int fd)
 {
@@ -428,11 +441,12 @@ static int parse_fd(const char *s)
 
 int main(int argc, char **argv)
 {
-	const char *state = NULL, *console = NULL;
+	const char *state = NULL, *console = NULL, *netns = NULL;
 	int tty = 0, dashdash = -1;
 	char err[256];
 
 	ensure_std_fds();
+	signal(SIGPIPE, SIG_IGN); /* a vanished ready-fd reader must not kill us */
 	/* pass 1: find --ready-fd first so every later error can be reported there */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (!strcmp(argv[i], "--ready-fd") && i + 1 < argc) {
@@ -445,17 +459,21 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		int need = !strcmp(a, "--bind") || !strcmp(a, "--bind-ro") ? 2
 			 : !strcmp(a, "--state") || !strcmp(a, "--cgroup-procs") ||
-			   !strcmp(a, "--console-socket") || !strcmp(a, "--ready-fd") ? 1 : 0;
+			   !strcmp(a, "--console-socket") || !strcmp(a, "--ready-fd") ||
+			   !strcmp(a, "--netns") ? 1 : 0;
 		if (!strcmp(a, "--")) {
 			dashdash = i;
 			break;
 		}
-		if (need && i + need >= argc)
+		if (need && (i + need >= argc || !strcmp(argv[i + 1], "--") ||
+			     (need > 1 && !strcmp(argv[i + 2], "--"))))
 			setup_fail("%s needs %d argument%s; %s", a, need, need > 1 ? "s" : "", usage);
 		if (!strcmp(a, "--state"))
 			state = argv[i + 1];
 		else if (!strcmp(a, "--console-socket"))
 			console = argv[i + 1];
+		else if (!strcmp(a, "--netns"))
+			netns = argv[i + 1];
 		else if (!strcmp(a, "--tty"))
 			tty = 1;
 		else if (!strcmp(a, "--ready-fd")) {
@@ -482,6 +500,7 @@ int main(int argc, char **argv)
 	setup_signals();
 	join_cgroups(argv, dashdash);
 	do_binds(argv, dashdash);
+	join_netns(netns);
 
 	S.in_fd = 0;
 	if (console) {
