@@ -1,9 +1,9 @@
 // `rind bench density`: preflight, the private mount namespace, each runtime in turn (runner.ts),
 // global teardown (bridge, sysctls, cgroups, work dir), the leftover check and the reports.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseDensityOptions, defaultDeadlineSeconds, type DensityOptions, type RawDensityOptions } from './options.js';
@@ -143,13 +143,18 @@ export async function runDensity(raw: RawDensityOptions): Promise<number> {
   report.metadata.wallSeconds = Math.round((performance.now() - wall0) / 100) / 10;
   if (abort.signal.aborted) report.metadata.interrupted = true;
   const leftovers = [...report.leftovers, ...Object.values(report.results).flatMap((r) => r.leftovers)];
-  if (opts.json) writeFileSync(resolve(opts.json), `${JSON.stringify(report, null, 2)}\n`);
-  if (opts.html) writeFileSync(resolve(opts.html), renderHtml(report));
+  const write = (file: string, text: string) => {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    writeFileSync(resolve(file), text);
+  };
+  if (opts.json) write(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (opts.html) write(opts.html, renderHtml(report));
   process.stdout.write(`\n${renderTable(report)}\n`);
   if (opts.json) process.stdout.write(`json: ${resolve(opts.json)}\n`);
   if (opts.html) process.stdout.write(`report: ${resolve(opts.html)}\n`);
   const failures = Object.values(report.results).reduce((n, r) => n + r.failures + (r.error ? 1 : 0), 0);
-  if (failures) process.stderr.write(`\n!! rind bench: ${failures} FAILURES — the figures above do not describe a complete run\n`);
+  if (abort.signal.aborted) process.stderr.write('\n!! rind bench: INTERRUPTED — everything was torn down; the figures above are partial\n');
+  else if (failures) process.stderr.write(`\n!! rind bench: ${failures} FAILURES — the figures above do not describe a complete run\n`);
   if (leftovers.length) process.stderr.write(`\n!! rind bench: teardown left things behind:\n${leftovers.map((l) => `   ${l}`).join('\n')}\n`);
   if (abort.signal.aborted) return 130;
   return failures || leftovers.length ? 1 : 0;

@@ -131,19 +131,20 @@ export function renderHtml(report: DensityReport): string {
     results.map((r) => ({
       label: r.runtime,
       bars: [
-        { name: 'MemAvailable drop / N', color: '#495057', value: r.memoryPerServiceMiB.available },
-        { name: 'PSS of its processes / N', color: '#adb5bd', value: r.memoryPerServiceMiB.pss },
+        { name: 'MemAvailable', color: '#495057', value: r.memoryPerServiceMiB.available },
+        { name: 'PSS', color: '#adb5bd', value: r.memoryPerServiceMiB.pss },
       ],
     })),
     'MiB per service',
     'memory per service',
   );
   const latency = barChart(
-    results.map((r, i) => ({
+    results.map((r) => ({
       label: r.runtime,
       bars: [
-        { name: 'create+start p50', color: colorOf(r.runtime, i), value: r.startLatencyMs.p50 },
-        { name: 'create+start p95', color: '#868e96', value: r.startLatencyMs.p95 },
+        { name: 'p50', color: '#495057', value: r.startLatencyMs.p50 },
+        { name: 'p95', color: '#adb5bd', value: r.startLatencyMs.p95 },
+        { name: 'max', color: '#dee2e6', value: r.startLatencyMs.max },
       ],
     })),
     'milliseconds',
@@ -178,9 +179,10 @@ ${report.leftovers.length ? `<p class="fail">${escapeHtml(`left behind after tea
 <p>Each line counts the services that have answered an HTTP GET with their page, from the first <code>create</code> of that runtime.</p>
 ${serving}
 <h2>Memory per service</h2>
-<p>MemAvailable drop after all serve and the settle, divided by N; and the PSS sum of each runtime's per-service processes (runc/crun: the container's processes; rind: rind-shim + QEMU), divided by N.</p>
+<p>MemAvailable: its drop from just before the first create to after all serve and the settle, divided by N. PSS: the summed PSS of each runtime's per-service processes (runc/crun: the container's processes; rind: rind-shim + QEMU), divided by N.</p>
 ${memory}
 <h2>Start latency (create + start)</h2>
+<p>From just before <code>create</code> to just after <code>start</code> returned, per service (time stamps taken by the launcher that runs them).</p>
 ${latency}
 <h2>Table</h2>
 <pre>${escapeHtml(renderTable(report))}</pre>

@@ -64,6 +64,7 @@ export function renderTable(report: DensityReport): string {
   const m = report.metadata;
   const head = `density: N=${m.N} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs`;
   const notes: string[] = [];
+  if (m.interrupted) notes.push('!! interrupted (Ctrl-C or a signal): the run is incomplete');
   for (const r of results) {
     if (r.failures) notes.push(`!! ${r.runtime}: ${r.failures} of ${r.count} services FAILED (${r.served} answered)${r.failureReasons.length ? `; e.g. ${r.failureReasons[0]}` : ''}`);
     if (r.error) notes.push(`!! ${r.runtime}: run aborted: ${r.error}`);
