@@ -12,7 +12,7 @@ export const RIND = join(REPO, 'bin', 'rind');
 export const SUBREAPER = join(REPO, 'build', 'testtools', 'subreaper');
 
 const APPLETS = ['sh', 'echo', 'cat', 'id', 'pwd', 'env', 'sleep', 'head', 'touch', 'ls', 'uname', 'hostname', 'true',
-  'false', 'tty', 'httpd', 'wc', 'sha256sum', 'dd', 'grep', 'printf', 'mkdir', 'rm', 'ps', 'kill', 'umask', 'ip', 'wget', 'nc', 'ping'];
+  'false', 'tty', 'httpd', 'wc', 'sha256sum', 'dd', 'grep', 'printf', 'mkdir', 'rm', 'ps', 'kill', 'umask', 'ip', 'wget', 'nc', 'ping', 'stty', 'nproc', 'ulimit', 'cut'];
 
 export interface Env {
   root: string;
@@ -108,4 +108,22 @@ export function cleanup(env: Env): void {
   for (const id of existsSync(env.root) ? readdirSync(env.root).filter((d) => !d.startsWith('.')) : []) env.ids.add(id);
   for (const id of env.ids) rind(env, ['delete', '--force', id]);
   rmSync(env.work, { recursive: true, force: true });
+}
+
+export const RECVTTY = join(REPO, 'build', 'testtools', 'recvtty');
+
+/** Starts a console-socket receiver; resolves with everything the terminal printed. */
+export async function consoleReceiver(env: Env, name: string, input?: string): Promise<{ socket: string; output: Promise<string> }> {
+  const socket = join(env.work, `${name}.console`);
+  const c = spawn(RECVTTY, input ? [socket, input] : [socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let ready: () => void;
+  const listening = new Promise<void>((r) => (ready = r));
+  c.stdout.on('data', (d) => {
+    out += d;
+    if (out.startsWith('listening\n')) ready();
+  });
+  const output = new Promise<string>((resolve) => c.on('close', () => resolve(out.replace(/^listening\n/, ''))));
+  await listening;
+  return { socket, output };
 }

@@ -14,7 +14,7 @@ function result(runtime: string, k: number, failures = 0): RuntimeResult {
     allServingSeconds: 2 * k,
     startLatencyMs: { p50: 40 * k, p95: 60 * k, max: 70 * k },
     firstAnswerMs: { p50: 50 * k, p95: 80 * k },
-    memoryPerServiceMiB: { available: 0.7 * k, pss: 0.5 * k },
+    memoryPerServiceMiB: { available: 0.7 * k, pss: 0.5 * k, cgroup: 0.6 * k },
     cpuSeconds: 1.5 * k,
     failures,
     failureReasons: failures ? [`${runtime}-0004: no answer within 120 s of start`] : [],
