@@ -28,7 +28,7 @@ export class CpuAccount {
   private startUsage = 0;
   private startSelf = 0;
 
-  /** group: cgroup path relative to the hierarchy root, e.g. "/rind-bench-ab12/runc" */
+  /** group: cgroup path relative to the hierarchy root, e.g. "/rind-density-ab12/runc" */
   constructor(readonly group: string) {
     this.origin = ownCgroup(this.h.v2, 'cpuacct');
     mkdirSync(join(this.h.dir, group, 'bench'), { recursive: true });

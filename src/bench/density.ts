@@ -65,8 +65,8 @@ export async function runDensity(raw: RawDensityOptions): Promise<number> {
   const progress = new Progress(opts.progress);
   const layout = prepareCgroupLayout();
   const runId = randomBytes(2).toString('hex');
-  const work = mkdtempSync(join(tmpdir(), `rind-bench-${runId}-`));
-  const net: CniNetwork = { name: `rind-bench-${runId}`, bridge: opts.bridge, subnet: opts.subnet, dataDir: join(work, 'ipam') };
+  const work = mkdtempSync(join(tmpdir(), `rind-density-${runId}-`));
+  const net: CniNetwork = { name: `rind-density-${runId}`, bridge: opts.bridge, subnet: opts.subnet, dataDir: join(work, 'ipam') };
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -175,7 +175,7 @@ async function globalTeardown(net: CniNetwork, runId: string, work: string, layo
   if (held.length) left.push(`host-local still holds ${held.length} addresses`);
   const ns = netnsWithPrefix(netnsPrefix(runId));
   if (ns.length) left.push(`network namespaces: ${ns.join(', ')}`);
-  left.push(...removeCgroupTree(layout.hierarchies, `/rind-bench-${runId}`).map((d) => `cgroup: ${d}`));
+  left.push(...removeCgroupTree(layout.hierarchies, `/rind-density-${runId}`).map((d) => `cgroup: ${d}`));
   const busy = await waitMovedControllersIdle(layout.moved, 30_000);
   if (busy.length)
     left.push(`${busy.join(', ')} still has cgroups being freed: its v1 hierarchy may outlive the run (to return it to v2 later: mount it as v1 in a private mount namespace with no cgroups in it, and unmount)`);

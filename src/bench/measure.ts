@@ -1,6 +1,7 @@
 // Host-side measurements: MemAvailable, the process tree below the pid-file pids, PSS from
 // /proc/PID/smaps_rollup, process start times (pid-reuse safe liveness) and the load average.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export function memAvailableKiB(): number {
   const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
@@ -97,4 +98,15 @@ export function processesMentioning(needle: string): string[] {
     }
   }
   return out;
+}
+
+/** Memory charged to a cgroup subtree (v1 memory.usage_in_bytes, v2 memory.current), in KiB; null if unreadable. */
+export function cgroupMemoryKiB(group: string): number | null {
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const file = v2 ? join('/sys/fs/cgroup', group, 'memory.current') : join('/sys/fs/cgroup/memory', group, 'memory.usage_in_bytes');
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) / 1024;
+  } catch {
+    return null;
+  }
 }

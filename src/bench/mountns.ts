@@ -22,7 +22,28 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
  * unshare execs (no fork), so the inner process is our child; Ctrl-C reaches it through the
  * terminal's process group, and we forward SIGTERM/SIGHUP.
  */
-export function reexecInPrivateMountNs(): Promise<number> {
+export async function reexecInPrivateMountNs(): Promise<number> {
+  const before = unifiedControllers();
+  const code = await runInner();
+  // controllers moved to v1 come back once the namespace's hierarchies are destroyed (asynchronously)
+  const end = Date.now() + 15_000;
+  while (unifiedControllers() !== before && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  if (unifiedControllers() !== before) {
+    process.stderr.write(`!! rind bench: cgroup v2 controllers are "${unifiedControllers()}", were "${before}" before the run\n`);
+    return code || 1;
+  }
+  return code;
+}
+
+function unifiedControllers(): string | undefined {
+  try {
+    return readFileSync(`${ROOT}/unified/cgroup.controllers`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function runInner(): Promise<number> {
   const argv = [...process.execArgv, process.argv[1], ...process.argv.slice(2)];
   const child = spawn('unshare', ['-m', '--propagation', 'private', '--', process.execPath, ...argv], {
     stdio: 'inherit',
@@ -104,7 +125,7 @@ export function prepareCgroupLayout(): CgroupLayout {
     : [];
   const all = [...v1, ...(unified ? [unified] : [])].map((m) => m.mountPoint);
   if (moved.length === 0) return { version: 'v1', note: 'cgroup v1 (unchanged)', hierarchies: all, moved: [] };
-  mount(['-t', 'tmpfs', '-o', 'mode=755,nosuid,nodev,noexec', 'rind-bench-cgroup', ROOT]);
+  mount(['-t', 'tmpfs', '-o', 'mode=755,nosuid,nodev,noexec', 'rind-density-cgroup', ROOT]);
   const hierarchies: string[] = [];
   for (const m of v1) {
     mkdirSync(m.mountPoint, { recursive: true });

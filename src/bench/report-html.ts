@@ -133,6 +133,7 @@ export function renderHtml(report: DensityReport): string {
       bars: [
         { name: 'MemAvailable', color: '#495057', value: r.memoryPerServiceMiB.available },
         { name: 'PSS', color: '#adb5bd', value: r.memoryPerServiceMiB.pss },
+        { name: 'cgroup', color: '#dee2e6', value: r.memoryPerServiceMiB.cgroup ?? null },
       ],
     })),
     'MiB per service',
@@ -179,7 +180,7 @@ ${report.leftovers.length ? `<p class="fail">${escapeHtml(`left behind after tea
 <p>Each line counts the services that have answered an HTTP GET with their page, from the first <code>create</code> of that runtime.</p>
 ${serving}
 <h2>Memory per service</h2>
-<p>MemAvailable: its drop from just before the first create to after all serve and the settle, divided by N. PSS: the summed PSS of each runtime's per-service processes (runc/crun: the container's processes; rind: rind-shim + QEMU), divided by N.</p>
+<p>MemAvailable: its drop from just before the first create to after all serve and the settle, divided by N. PSS: the summed PSS of each runtime's per-service processes (runc/crun: the container's processes; rind: rind-shim + QEMU), divided by N. cgroup: the memory charged to the runtime's cgroup subtree (its containers; for rind the shim and QEMU), divided by N.</p>
 ${memory}
 <h2>Start latency (create + start)</h2>
 <p>From just before <code>create</code> to just after <code>start</code> returned, per service (time stamps taken by the launcher that runs them).</p>

@@ -3,7 +3,7 @@
 import type { DensityReport, RuntimeResult } from './types.js';
 import { ratio, round } from './stats.js';
 
-const COLUMNS = ['runtime', 'N', 'P', 'all serving s', 'start p50 ms', 'p95', 'max', 'answer p50 ms', 'p95', 'MiB/svc avail', 'MiB/svc PSS', 'CPU s', 'failures'];
+const COLUMNS = ['runtime', 'N', 'P', 'all serving s', 'start p50 ms', 'p95', 'max', 'answer p50 ms', 'p95', 'MiB/svc avail', 'PSS', 'cgroup', 'CPU s', 'failures'];
 
 function cell(x: number | null | undefined, digits = 1): string {
   const r = round(x, digits);
@@ -23,6 +23,7 @@ function row(r: RuntimeResult): string[] {
     cell(r.firstAnswerMs.p95, 0),
     cell(r.memoryPerServiceMiB.available, 2),
     cell(r.memoryPerServiceMiB.pss, 2),
+    cell(r.memoryPerServiceMiB.cgroup, 2),
     cell(r.cpuSeconds, 2),
     r.failures ? `${r.failures} !!` : '0',
   ];
@@ -45,6 +46,7 @@ function ratioRow(a: RuntimeResult, b: RuntimeResult): string[] {
     x(a.firstAnswerMs.p95, b.firstAnswerMs.p95),
     x(a.memoryPerServiceMiB.available, b.memoryPerServiceMiB.available),
     x(a.memoryPerServiceMiB.pss, b.memoryPerServiceMiB.pss),
+    x(a.memoryPerServiceMiB.cgroup, b.memoryPerServiceMiB.cgroup),
     x(a.cpuSeconds, b.cpuSeconds),
     '',
   ];

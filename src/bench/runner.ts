@@ -10,7 +10,7 @@ import { run, describeFailure } from './proc-run.js';
 import { Launcher } from './launcher.js';
 import { createArgs, deleteArgs, startArgs, type RuntimeDef } from './runtimes.js';
 import { CpuAccount, removeCgroupTree } from './cpu-account.js';
-import { alive, loadAverage, memAvailableKiB, processTable, processesMentioning, pssKiB, readProc, withDescendants } from './measure.js';
+import { alive, cgroupMemoryKiB, loadAverage, memAvailableKiB, processTable, processesMentioning, pssKiB, readProc, withDescendants } from './measure.js';
 import { summarize, round } from './stats.js';
 import type { DensityOptions } from './options.js';
 import type { Progress } from './progress.js';
@@ -91,7 +91,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
   const P = opts.parallel;
   const base = join(ctx.work, rt.name);
   const root = join(base, 'state');
-  const cgroupGroup = `/rind-bench-${ctx.runId}/${rt.name}`;
+  const cgroupGroup = `/rind-density-${ctx.runId}/${rt.name}`;
   for (const d of [root, join(base, 'bundles'), join(base, 'run')]) mkdirSync(d, { recursive: true });
   const services: Service[] = Array.from({ length: N }, (_, i) => {
     const id = serviceId(rt.name, ctx.runId, i + 1);
@@ -113,7 +113,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     allServingSeconds: null,
     startLatencyMs: { p50: null, p95: null, max: null },
     firstAnswerMs: { p50: null, p95: null },
-    memoryPerServiceMiB: { available: null, pss: null },
+    memoryPerServiceMiB: { available: null, pss: null, cgroup: null },
     cpuSeconds: null,
     failures: N,
     failureReasons: [],
@@ -234,7 +234,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     loop.disable();
     result.harnessLoopDelayMs = { p50: round(loop.percentile(50) / 1e6, 1), p99: round(loop.percentile(99) / 1e6, 1), max: round(loop.max / 1e6, 1) };
     const answered = services.filter((s) => s.answeredAt !== undefined);
-    if (answered.length) result.allServingSeconds = round((Math.max(...answered.map((s) => s.answeredAt!)) - firstCreate) / 1000, 2);
+    if (answered.length) result.allServingSeconds = round((Math.max(...answered.map((s) => s.answeredAt!)) - firstCreate) / 1000, 3);
     result.servingTimeline = answered.map((s) => round((s.answeredAt! - firstCreate) / 1000, 3)!).sort((a, b) => a - b);
     result.startLatencyMs = roundAll(summarize(services.filter((s) => s.startedAt !== undefined).map((s) => s.startedAt! - s.createAt!)), 0);
     const fa = summarize(answered.map((s) => s.answeredAt! - s.createAt!));
@@ -255,6 +255,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     }
     result.phaseSeconds.settle = (performance.now() - t) / 1000;
     const memAfter = memAvailableKiB();
+    const charged = cgroupMemoryKiB(cgroupGroup);
     const table = processTable();
     const roots = services.filter((s) => s.pid !== undefined && recorded.get(s.pid) === table.get(s.pid)?.startTime).map((s) => s.pid!);
     const procs = withDescendants(roots, table);
@@ -263,7 +264,11 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     result.cpuSeconds = round(cpu.elapsed(), 2);
     cpu.leave();
     cpu = undefined;
-    result.memoryPerServiceMiB = { available: round((memBefore - memAfter) / 1024 / N, 2), pss: round(pss / 1024 / N, 2) };
+    result.memoryPerServiceMiB = {
+      available: round((memBefore - memAfter) / 1024 / N, 2),
+      pss: round(pss / 1024 / N, 2),
+      cgroup: charged === null ? null : round(charged / 1024 / N, 2),
+    };
     result.processesPerService = roots.length ? round(procs.length / roots.length, 2) : null;
     let still = 0;
     await pool(answered, 16, async (s) => {

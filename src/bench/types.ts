@@ -11,7 +11,11 @@ export interface RuntimeResult {
   startLatencyMs: { p50: number | null; p95: number | null; max: number | null };
   /** per service, from the start of its create to its first correct HTTP answer */
   firstAnswerMs: { p50: number | null; p95: number | null };
-  memoryPerServiceMiB: { available: number | null; pss: number | null };
+  /**
+   * available: MemAvailable drop / N; pss: summed PSS of the per-service processes / N;
+   * cgroup: memory charged to the runtime's cgroup subtree (containers, and rind's shim+QEMU) / N
+   */
+  memoryPerServiceMiB: { available: number | null; pss: number | null; cgroup: number | null };
   cpuSeconds: number | null;
   /** services that were not created/started or never answered within the bound */
   failures: number;

@@ -137,7 +137,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
 
 /** Joins the container's netns (creating it if the spec asks for a new one) and wires taps. */
 function setUpNetwork(ctx: RuntimeContext, spec: Parameters<typeof netnsPlan>[0], record: ContainerRecord): { netns?: string; cfg: NetConfig } {
-  const plan = netnsPlan(spec, record.id);
+  const plan = netnsPlan(spec, record.id, ctx.store.root);
   if (plan.kind === 'host') {
     ctx.log.warn('the spec has no network namespace: a VM cannot share the host network stack, the container gets loopback only', { id: record.id });
     return { cfg: { interfaces: [], routes: [] } };

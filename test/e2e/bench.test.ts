@@ -28,16 +28,16 @@ function leftovers(): string[] {
   for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
     const dir = join('/sys/fs/cgroup', h);
     try {
-      out.push(...readdirSync(dir).filter((d) => d.startsWith('rind-bench-')).map((d) => `cgroup ${dir}/${d}`));
+      out.push(...readdirSync(dir).filter((d) => d.startsWith('rind-density-')).map((d) => `cgroup ${dir}/${d}`));
     } catch {
       /* not a directory */
     }
   }
-  out.push(...readdirSync(tmpdir()).filter((d) => d.startsWith('rind-bench-')).map((d) => `work dir ${d}`));
+  out.push(...readdirSync(tmpdir()).filter((d) => d.startsWith('rind-density-')).map((d) => `work dir ${d}`));
   for (const p of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      if (cmd.includes(`${tmpdir()}/rind-bench-`)) out.push(`process ${p}: ${cmd.replace(/\0/g, ' ').slice(0, 100)}`);
+      if (cmd.includes(`${tmpdir()}/rind-density-`)) out.push(`process ${p}: ${cmd.replace(/\0/g, ' ').slice(0, 100)}`);
     } catch {
       /* gone */
     }
@@ -68,7 +68,7 @@ function assertSane(res: any, n: number, name: string): void {
   assert.ok(s.p50 > 0 && s.p50 <= s.p95 && s.p95 <= s.max && s.max < 240_000, `startLatencyMs ${JSON.stringify(s)}`);
   const a = res.firstAnswerMs;
   assert.ok(a.p50 >= s.p50 * 0.5 && a.p50 <= a.p95, `firstAnswerMs ${JSON.stringify(a)}`);
-  assert.ok(a.p95 <= res.allServingSeconds * 1000 + 1, 'no answer can come after the last one');
+  assert.ok(a.p95 <= res.allServingSeconds * 1000 + 2, `no answer can come after the last one: ${a.p95} ms > ${res.allServingSeconds} s`);
   assert.ok(Number.isFinite(res.memoryPerServiceMiB.available), 'MemAvailable figure');
   assert.ok(res.memoryPerServiceMiB.pss > 0 && res.memoryPerServiceMiB.pss < 1024, `pss ${res.memoryPerServiceMiB.pss}`);
   assert.ok(res.cpuSeconds > 0 && res.cpuSeconds < 600, `cpuSeconds ${res.cpuSeconds}`);

@@ -10,7 +10,7 @@ import { serviceId, netnsPrefix, pool } from '../../src/bench/runner.js';
 import { parseCidr } from '../../src/bench/subnet.js';
 
 test('CNI config: bridge + host-local in the run subnet, gateway .1, private data dir, no masquerade', () => {
-  const c = cniConfig({ name: 'rind-bench-ab12', bridge: 'rindbench0', subnet: parseCidr('10.213.0.0/16'), dataDir: '/tmp/w/ipam' }) as any;
+  const c = cniConfig({ name: 'rind-density-ab12', bridge: 'rindbench0', subnet: parseCidr('10.213.0.0/16'), dataDir: '/tmp/w/ipam' }) as any;
   assert.equal(c.type, 'bridge');
   assert.equal(c.cniVersion, '1.0.0');
   assert.equal(c.bridge, 'rindbench0');
@@ -77,13 +77,13 @@ test('process tree: roots and descendants only', () => {
 });
 
 test('service spec: httpd on 8080, read-only root, the given netns, cgroup and memory', () => {
-  const s = serviceSpec({ id: 'runc-ab12-0001', netnsPath: '/run/netns/n1', cgroupsPath: '/rind-bench-ab12/runc/runc-ab12-0001', memoryMiB: 64 });
+  const s = serviceSpec({ id: 'runc-ab12-0001', netnsPath: '/run/netns/n1', cgroupsPath: '/rind-density-ab12/runc/runc-ab12-0001', memoryMiB: 64 });
   assert.deepEqual(s.process.args, ['/bin/httpd', '-f', '-p', '8080', '-h', '/www']);
   assert.equal(s.process.terminal, false);
   assert.deepEqual(s.root, { path: 'rootfs', readonly: true });
   assert.deepEqual(s.linux.namespaces.find((n: any) => n.type === 'network'), { type: 'network', path: '/run/netns/n1' });
   assert.equal(s.linux.namespaces.length, 5);
-  assert.equal(s.linux.cgroupsPath, '/rind-bench-ab12/runc/runc-ab12-0001');
+  assert.equal(s.linux.cgroupsPath, '/rind-density-ab12/runc/runc-ab12-0001');
   assert.equal(s.linux.resources.memory.limit, 64 * 1024 * 1024);
   assert.match(pageFor('x'), /x is serving/);
 });
