@@ -12,6 +12,7 @@ import { parseSignal } from '../oci/signals.js';
 import { defaultSpec } from '../oci/default-spec.js';
 import { RindError } from '../util/errors.js';
 import { registerBench } from './bench.js';
+import { execInContainer, parseProcessFile, containerPids, containerStats } from '../runtime/exec.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -146,6 +147,76 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       const file = join(resolve(o.bundle), 'config.json');
       if (existsSync(file)) throw new RindError(`File ${file} exists. Remove it first`);
       writeFileSync(file, `${JSON.stringify(defaultSpec(), null, 2)}\n`);
+    });
+
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command('exec')
+    .description('run a process in a running container')
+    .option('-p, --process <file>', 'OCI process JSON')
+    .option('-d, --detach', 'detach from the process')
+    .option('--pid-file <file>', 'write the waitable pid here')
+    .option('-t, --tty', 'allocate a pseudo-TTY')
+    .option('--console-socket <path>', 'unix socket that receives the pty master')
+    .option('--cwd <dir>', 'working directory')
+    .option('-e, --env <K=V>', 'environment variable (repeatable)', collect, [])
+    .option('-u, --user <uid[:gid]>', 'user')
+    .option('-g, --additional-gids <gid>', 'additional group (repeatable)', collect, [])
+    .option('--no-new-privs', 'accepted for runc compatibility')
+    .option('--process-label <label>', 'accepted for runc compatibility')
+    .option('--apparmor <profile>', 'accepted for runc compatibility')
+    .option('-c, --cap <cap>', 'accepted for runc compatibility', collect, [])
+    .option('--preserve-fds <n>', 'accepted for runc compatibility')
+    .option('--cgroup <path>', 'accepted for runc compatibility')
+    .option('--ignore-paused', 'accepted for runc compatibility')
+    .passThroughOptions()
+    .argument('<id>')
+    .argument('[command...]')
+    .action(async (id: string, command: string[], o: Record<string, any>) => {
+      const code = await execInContainer(ctx(), {
+        id,
+        process: o.process ? parseProcessFile(o.process) : undefined,
+        args: command,
+        env: o.env,
+        cwd: o.cwd,
+        user: o.user,
+        additionalGids: (o.additionalGids as string[]).map(Number),
+        tty: Boolean(o.tty),
+        consoleSocket: o.consoleSocket,
+        pidFile: o.pidFile,
+        detach: Boolean(o.detach),
+      });
+      if (code !== undefined) setExit(code);
+    });
+
+  program
+    .command('ps')
+    .description('list the processes of a container (guest pids)')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .argument('<id>')
+    .argument('[ps-args...]')
+    .action(async (id: string, _ps: string[], o: { format: string }) => {
+      const pids = await containerPids(ctx(), id);
+      if (o.format === 'json') process.stdout.write(`${JSON.stringify(pids)}\n`);
+      else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
+    });
+
+  program
+    .command('events')
+    .description('container stats from the guest (--stats: once)')
+    .option('--stats', 'print stats once and exit')
+    .option('--interval <duration>', 'interval between stats events', '5s')
+    .argument('<id>')
+    .action(async (id: string, o: { stats?: boolean; interval: string }) => {
+      const c = ctx();
+      const ms = (/^(\d+)(ms|s|m)?$/.exec(o.interval) ?? []).slice(1);
+      const interval = Number(ms[0] ?? 5) * (ms[1] === 'ms' ? 1 : ms[1] === 'm' ? 60_000 : 1000);
+      for (;;) {
+        const data = await containerStats(c, id);
+        process.stdout.write(`${JSON.stringify({ type: 'stats', id, data })}\n`);
+        if (o.stats) return;
+        await new Promise((r) => setTimeout(r, interval));
+      }
     });
 
   registerBench(program);

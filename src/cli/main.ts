@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--criu <path>', 'accepted for runc compatibility, unused')
     .option('--rootless <value>', 'accepted for runc compatibility, unused')
     .option('-v, --version', 'print the version and the accelerator in use')
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .hook('preAction', (cmd) => {

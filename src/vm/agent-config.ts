@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { RunnableSpec } from '../oci/spec.js';
+import type { ProcessSpec } from '../oci/spec-schema.js';
 import { RindError } from '../util/errors.js';
 import { SHARE_TAG } from './plan.js';
 
@@ -33,15 +34,9 @@ function limitValue(v: number): string {
   return v >= 2 ** 63 || !Number.isSafeInteger(v) ? '-1' : String(v);
 }
 
-/** `statSource` is injectable so the translation stays testable without a filesystem. */
-export function buildAgentConfig(
-  spec: RunnableSpec,
-  bundleDir: string,
-  statSource: (p: string) => { isDir: boolean } | undefined = statPath,
-): AgentConfig {
-  const p = spec.process;
-  const f: string[] = [`share=${SHARE_TAG}`, 'rootfs=rootfs', `readonly=${spec.root.readonly ? 1 : 0}`];
-  f.push(`hostname=${spec.hostname ?? ''}`);
+/** The process keys shared by `create` and `exec` (docs/protocol.md). */
+export function processFields(p: ProcessSpec): string[] {
+  const f: string[] = [];
   for (const a of p.args) f.push(`arg=${a}`);
   for (const e of p.env ?? []) f.push(`env=${e}`);
   f.push(`cwd=${p.cwd}`, `uid=${p.user.uid}`, `gid=${p.user.gid}`, `gids=${(p.user.additionalGids ?? []).join(',')}`);
@@ -52,6 +47,18 @@ export function buildAgentConfig(
     if (n === undefined) throw new RindError(`process.rlimits: unknown type ${r.type}`);
     f.push(`rlimit=${n},${limitValue(r.soft)},${limitValue(r.hard)}`);
   }
+  return f;
+}
+
+/** `statSource` is injectable so the translation stays testable without a filesystem. */
+export function buildAgentConfig(
+  spec: RunnableSpec,
+  bundleDir: string,
+  statSource: (p: string) => { isDir: boolean } | undefined = statPath,
+): AgentConfig {
+  const f: string[] = [`share=${SHARE_TAG}`, 'rootfs=rootfs', `readonly=${spec.root.readonly ? 1 : 0}`];
+  f.push(`hostname=${spec.hostname ?? ''}`);
+  f.push(...processFields(spec.process));
   const binds: HostBind[] = [];
   for (const m of spec.mounts ?? []) {
     const opts = m.options ?? [];

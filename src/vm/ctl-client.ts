@@ -1,7 +1,7 @@
 // Talks to the guest agent over the ctl virtio-serial port (QEMU's unix socket server).
 // One connection per CLI call; waits for the socket and the agent, bounded by deadlines.
 import { connect, type Socket } from 'node:net';
-import { encodeMessage, MessageDecoder, parseReply, sanitizeGuestText, type Reply } from './ctl-codec.js';
+import { encodeMessage, MessageDecoder, parseReply, sanitizeGuestText, type Reply, type Fields } from './ctl-codec.js';
 import { RindError } from '../util/errors.js';
 
 export class CtlClient {
@@ -60,7 +60,7 @@ export class CtlClient {
   }
 
   /** Sends one request and waits for its reply; an `error` reply becomes a RindError. */
-  async request(verb: string, fields: readonly string[], timeoutMs: number): Promise<Map<string, string>> {
+  async request(verb: string, fields: readonly string[], timeoutMs: number): Promise<Fields> {
     this.sock.write(encodeMessage(verb, fields));
     const reply = await new Promise<Reply | Error>((resolve) => {
       const queued = this.queue.shift();

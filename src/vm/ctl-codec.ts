@@ -40,22 +40,34 @@ function splitBody(body: Buffer): string[] {
   return text.split('\0');
 }
 
+/** Reply fields: keys may repeat (arrays), in order. */
+export class Fields {
+  constructor(readonly pairs: [string, string][]) {}
+  get(key: string): string | undefined {
+    for (let i = this.pairs.length - 1; i >= 0; i--) if (this.pairs[i][0] === key) return this.pairs[i][1];
+    return undefined;
+  }
+  all(key: string): string[] {
+    return this.pairs.filter((p) => p[0] === key).map((p) => p[1]);
+  }
+}
+
 export interface Reply {
   ok: boolean;
-  fields: Map<string, string>;
+  fields: Fields;
 }
 
 /** Interprets a decoded message as a reply: `ok`/`error` then key=value strings. */
 export function parseReply(parts: string[]): Reply {
   const verb = parts[0];
   if (verb !== 'ok' && verb !== 'error') throw new ProtocolError(`unexpected ctl reply ${JSON.stringify(verb?.slice(0, 32))}`);
-  const fields = new Map<string, string>();
+  const pairs: [string, string][] = [];
   for (const p of parts.slice(1)) {
     const eq = p.indexOf('=');
     if (eq <= 0) throw new ProtocolError('malformed ctl reply field');
-    fields.set(p.slice(0, eq), p.slice(eq + 1));
+    pairs.push([p.slice(0, eq), p.slice(eq + 1)]);
   }
-  return { ok: verb === 'ok', fields };
+  return { ok: verb === 'ok', fields: new Fields(pairs) };
 }
 
 /** Makes guest-provided text safe to show in a one-line error. */

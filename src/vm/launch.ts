@@ -59,32 +59,51 @@ export function vmLastWords(stateDir: string): string {
   return [pick('shim.log'), pick('vmm.log'), pick('console.log')].filter(Boolean).join(' | ').slice(0, 400);
 }
 
-export async function launchVm(r: LaunchRequest): Promise<Launched> {
-  const t0 = Date.now();
-  const child = spawn(r.shim, shimArgs(r), {
-    detached: true,
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-  });
+export interface ShimHandle {
+  pid: number;
+  startTime: number | undefined;
+  exited: Promise<number | null>;
+}
+
+/** Spawns rind-shim in its own session with our stdio; resolves once it reports ready on fd 3. */
+export async function spawnShim(
+  shim: string,
+  args: string[],
+  keepRef: boolean,
+  stateDir: string,
+  what: string,
+  onSpawn?: (pid: number, startTime: number | undefined) => void,
+): Promise<ShimHandle> {
+  const child = spawn(shim, args, { detached: true, stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null)));
     child.once('error', () => resolve(null));
   });
-  const shimPid = child.pid;
-  if (!shimPid) throw new RindError(`cannot start rind-shim (${r.shim})`);
-  const shimStartTime = processStartTime(shimPid);
-  r.onShim?.(shimPid, shimStartTime);
+  if (!child.pid) throw new RindError(`cannot start rind-shim (${shim})`);
+  const handle: ShimHandle = { pid: child.pid, startTime: processStartTime(child.pid), exited };
+  onSpawn?.(handle.pid, handle.startTime);
+  await readReady(child.stdio[3] as NodeJS.ReadableStream, stateDir, what);
+  if (!keepRef) child.unref();
+  return handle;
+}
+
+async function readReady(pipe: NodeJS.ReadableStream, stateDir: string, what: string): Promise<void> {
   const ready = await new Promise<string>((resolve) => {
     let text = '';
-    const pipe = child.stdio[3] as NodeJS.ReadableStream;
     pipe.on('data', (d: Buffer) => (text += d.toString()));
     pipe.on('end', () => resolve(text));
     pipe.on('error', () => resolve(text));
   });
   if (!ready.startsWith('ok')) {
-    const why = ready.replace(/^error:\s*/, '').trim() || vmLastWords(r.stateDir) || 'rind-shim exited during set-up';
-    throw new RindError(`cannot start the VM: ${why}`);
+    const why = ready.replace(/^error:\s*/, '').trim() || vmLastWords(stateDir) || 'rind-shim exited during set-up';
+    throw new RindError(`cannot start ${what}: ${why}`);
   }
-  if (!r.foreground) child.unref();
+}
+
+export async function launchVm(r: LaunchRequest): Promise<Launched> {
+  const t0 = Date.now();
+  const h = await spawnShim(r.shim, shimArgs(r), Boolean(r.foreground), r.stateDir, 'the VM', r.onShim);
+  const { pid: shimPid, startTime: shimStartTime, exited } = h;
   let vmmPid: number | undefined;
   try {
     vmmPid = Number(readFileSync(join(r.stateDir, 'vmm.pid'), 'utf8')) || undefined;

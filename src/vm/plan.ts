@@ -6,6 +6,8 @@ import type { Accel } from './accel.js';
 export const DEFAULT_MEM_MIB = 128;
 export const MIN_MEM_MIB = 64;
 export const SHARE_TAG = 'rindshare';
+/** virtio-serial ports for concurrent `exec` sessions (rind.exec0..N-1) */
+export const EXEC_PORTS = 8;
 
 export interface VmPlan {
   memMiB: number;
@@ -77,6 +79,10 @@ export function planVm(inp: PlanInputs): VmPlan {
     '-device', 'virtserialport,chardev=ctl,name=rind.ctl',
     '-chardev', 'socket,id=io,fd=3',
     '-device', 'virtserialport,chardev=io,name=rind.io',
+    ...Array.from({ length: EXEC_PORTS }, (_, i) => [
+      '-chardev', `socket,id=exec${i},path=${s}/exec${i}.sock,server=on,wait=off`,
+      '-device', `virtserialport,chardev=exec${i},name=rind.exec${i}`,
+    ]).flat(),
     '-fsdev', `local,id=share,path=${s}/share,security_model=none,multidevs=remap`,
     '-device', `virtio-9p-device,fsdev=share,mount_tag=${SHARE_TAG}`,
     '-device', 'virtio-rng-device',

@@ -1,7 +1,7 @@
 // End-to-end test harness: busybox bundles, a private --root per test file, rind invocations,
 // and a leak check (no QEMU, shim or state left behind). Real VMs, no mocks.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,4 +126,15 @@ export async function consoleReceiver(env: Env, name: string, input?: string): P
   const output = new Promise<string>((resolve) => c.on('close', () => resolve(out.replace(/^listening\n/, ''))));
   await listening;
   return { socket, output };
+}
+
+/** For detached containers: their stdio must not be pipes we wait on (they live on). */
+export function rindDetached(env: Env, args: string[], name: string): { status: number | null; stderr: string } {
+  const errFile = join(env.work, `${name}.stderr`);
+  const outFd = openSync(join(env.work, `${name}.stdout`), 'w');
+  const errFd = openSync(errFile, 'w');
+  const r = spawnSync(RIND, ['--root', env.root, ...args], { stdio: ['ignore', outFd, errFd], timeout: 120_000 });
+  closeSync(outFd);
+  closeSync(errFd);
+  return { status: r.status, stderr: readFileSync(errFile, 'utf8') };
 }

@@ -11,6 +11,7 @@ test('round trip, split at every byte boundary', () => {
     const got = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))];
     assert.equal(got.length, 2);
     assert.deepEqual(parseReply(got[0]).fields.get('pid'), '7');
+    assert.deepEqual(parseReply(got[0]).fields.all('kernel'), ['6.1.0']);
     assert.equal(parseReply(got[1]).ok, false);
   }
 });
