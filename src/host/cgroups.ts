@@ -1,10 +1,10 @@
 // Places a container's host processes (shim + QEMU) in the spec's cgroupsPath for accounting.
 // Handles cgroup v2 (unified) and v1 (one directory per controller); best effort, never fatal.
-import { existsSync, mkdirSync, rmdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
-const V1_CONTROLLERS = ['memory', 'cpu,cpuacct', 'pids', 'freezer', 'blkio'];
+const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'blkio'];
 
 export function isCgroupV2(): boolean {
   return existsSync(join(ROOT, 'cgroup.controllers'));
@@ -28,7 +28,9 @@ export function prepareCgroups(path: string): { dirs: string[]; procsFiles: stri
   const dirs: string[] = [];
   const procsFiles: string[] = [];
   const v2 = isCgroupV2();
-  const candidates = v2 ? [join(ROOT, path)] : V1_CONTROLLERS.filter((c) => existsSync(join(ROOT, c))).map((c) => join(ROOT, c, path));
+  // v1 hierarchies may be co-mounted (cpu -> cpu,cpuacct): one directory per real hierarchy
+  const hierarchies = [...new Set(V1_CONTROLLERS.filter((c) => existsSync(join(ROOT, c))).map((c) => realpathSync(join(ROOT, c))))];
+  const candidates = v2 ? [join(ROOT, path)] : hierarchies.map((h) => join(h, path));
   for (const dir of candidates) {
     try {
       if (v2) enableV2Controllers(path);
