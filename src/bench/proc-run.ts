@@ -1,4 +1,4 @@
-// Running helper programs (runtimes, CNI plugins, ip) asynchronously with a time bound.
+// Running helper programs (CNI plugins, ip, runtime deletes) asynchronously with a time bound.
 // Returns exit status and captured output; never throws for a non-zero exit.
 import { spawn } from 'node:child_process';
 import { childEnv } from './mountns.js';
@@ -16,21 +16,17 @@ export interface RunOptions {
   input?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
-  /** an fd for stdout+stderr instead of pipes (runtimes: the container inherits it) */
-  outFd?: number;
 }
 
 /**
  * Runs a command in its own process group (a terminal's Ctrl-C reaches only the benchmark, which
- * then tears down in order). With outFd, completion is the process's exit, not the closing of
- * its output: a container started by `create` keeps that fd open.
+ * then tears down in order). Not for `create`: its container would hold the pipes open (launcher.ts).
  */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const piped = opts.outFd === undefined;
     const child = spawn(cmd, args, {
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', piped ? 'pipe' : opts.outFd, piped ? 'pipe' : opts.outFd],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: childEnv(opts.env),
       detached: true,
     });
@@ -62,7 +58,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       stderr += e.message;
       finish(127, null);
     });
-    child.on(piped ? 'close' : 'exit', (code, signal) => finish(code, signal));
+    child.on('close', (code, signal) => finish(code, signal));
   });
 }
 

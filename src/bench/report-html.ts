@@ -108,6 +108,11 @@ export function barChart(groups: BarGroup[], yLabel: string, title: string): str
         parts.push(`<text x="${x + bw / 2}" y="${H - M.bottom - 4}" text-anchor="middle" font-size="11">n/a</text>`);
         return;
       }
+      if (b.value < 0) {
+        // e.g. MemAvailable rose meanwhile (other work on the machine): nothing to draw, say the number
+        parts.push(`<text x="${round(x + bw / 2, 1)}" y="${H - M.bottom - 4}" text-anchor="middle" font-size="11">${round(b.value, 2)}</text>`);
+        return;
+      }
       const y = sy(b.value);
       parts.push(`<rect x="${x}" y="${y}" width="${round(bw - 2, 1)}" height="${round(H - M.bottom - y, 1)}" fill="${b.color}"><title>${escapeHtml(`${g.label} ${b.name}: ${b.value}`)}</title></rect>`);
       parts.push(`<text x="${round(x + bw / 2, 1)}" y="${y - 4}" text-anchor="middle" font-size="11">${round(b.value, b.value < 10 ? 2 : 1)}</text>`);

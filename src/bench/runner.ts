@@ -69,6 +69,11 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+function tailOf(s: { logFile: string }): string {
+  const t = tail(s.logFile);
+  return t ? `: ${t}` : '';
+}
+
 function tail(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-2).join(' | ').slice(0, 300);
@@ -136,16 +141,23 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     let t = performance.now();
     progress.begin(`${rt.name} network`, N);
     let attached = 0;
+    let setupError: string | undefined;
     const attachOne = async (s: Service) => {
-      if (ctx.signal.aborted) return;
-      s.attachment = await attach(ctx.net, s.id, s.netns);
-      makeBundle(s.bundle, ctx.busybox, { id: s.id, netnsPath: s.attachment.netnsPath, cgroupsPath: `${cgroupGroup}/${s.id}`, memoryMiB: opts.memoryMiB });
+      if (ctx.signal.aborted || setupError) return;
+      try {
+        s.attachment = await attach(ctx.net, s.id, s.netns);
+        makeBundle(s.bundle, ctx.busybox, { id: s.id, netnsPath: s.attachment.netnsPath, cgroupsPath: `${cgroupGroup}/${s.id}`, memoryMiB: opts.memoryMiB });
+      } catch (e) {
+        setupError ??= (e as Error).message; // stop the others; teardown starts only when all are back
+        return;
+      }
       progress.update(++attached, '');
     };
     await attachOne(services[0]); // the first ADD creates the bridge: not concurrently
     await pool(services.slice(1), Math.max(P, 4), attachOne);
     result.phaseSeconds.network = (performance.now() - t) / 1000;
     progress.end();
+    if (setupError) throw new Error(`network set-up failed: ${setupError}`);
     if (ctx.signal.aborted) throw new Error('interrupted');
 
     // ---- run: create+start P at a time, poll each started service until it answers
@@ -186,6 +198,8 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
         }
         const t = now();
         if (ctx.signal.aborted) return fail(s, 'interrupted before it answered');
+        const st = s.pid === undefined ? undefined : recorded.get(s.pid);
+        if (st !== undefined && !alive(s.pid!, st)) return fail(s, `its process ${s.pid} exited before it answered${tailOf(s)}`);
         if (t > deadlineAt) return fail(s, `no answer before the ${ctx.deadlineSeconds} s deadline`);
         if (t - s.startedAt! > answerBoundMs) return fail(s, `no answer within ${opts.answerTimeoutSeconds} s of start`);
         const age = t - s.startedAt!;

@@ -86,11 +86,9 @@ export function unwire(netns: string, engineIfs: string[]): void {
   }
 }
 
-export function qemuNetArgs(cfg: NetConfig): string[] {
-  return cfg.interfaces.flatMap((itf, i) => [
-    '-netdev', `tap,id=net${i},ifname=${tapName(i)},script=no,downscript=no`,
-    '-device', `virtio-net-device,netdev=net${i},mac=${itf.mac}`,
-  ]);
+/** The VM's NICs, in guest order, each backed by its tap. */
+export function vmNics(cfg: NetConfig): { mac: string; tap: string }[] {
+  return cfg.interfaces.map((itf, i) => ({ mac: itf.mac, tap: tapName(i) }));
 }
 
 /** The agent's create-message fields describing the guest's interfaces, addresses and routes. */

@@ -27,6 +27,8 @@ export interface ContainerRecord {
   vcpus?: number;
   /** network namespace rind created (pathless netns in the spec) and must remove */
   ownedNetns?: string;
+  /** how the VM came up: restored from a template, or booted */
+  bootMode?: 'clone' | 'boot';
   net?: unknown;
 }
 

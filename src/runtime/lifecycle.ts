@@ -1,6 +1,6 @@
 // The OCI lifecycle on microVMs: create, start, kill, delete, state (runtime-spec runtime.md).
 // Orchestrates oci/ (spec, state), vm/ (plan, launch, ctl) and host/ (cgroups, processes).
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { loadBundle } from '../oci/spec.js';
@@ -8,8 +8,11 @@ import { validateId, writeAtomic, type ContainerRecord, type Status } from '../o
 import { findArtifacts } from '../vm/artifacts.js';
 import { resolveAccel, TCG_WARNING } from '../vm/accel.js';
 import { buildAgentConfig } from '../vm/agent-config.js';
-import { planVm } from '../vm/plan.js';
-import { launchVm } from '../vm/launch.js';
+import { planVm, type PlanInputs } from '../vm/plan.js';
+import { launchVm, type Launched } from '../vm/launch.js';
+import { ensureTemplate, clonePlanInputs, type Template } from '../vm/template.js';
+import type { RunnableSpec } from '../oci/spec.js';
+import { randomBytes } from 'node:crypto';
 import { CtlClient } from '../vm/ctl-client.js';
 import { qmp } from '../vm/qmp.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
@@ -17,7 +20,7 @@ import { isAlive, signalProcess, waitGone } from '../host/proc.js';
 import { hostTscKhz } from '../host/cpu.js';
 import { RindError } from '../util/errors.js';
 import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
-import { discover, wire, unwire, qemuNetArgs, agentNetFields } from '../net/wire.js';
+import { discover, wire, unwire, vmNics, agentNetFields } from '../net/wire.js';
 import type { NetConfig } from '../net/discover.js';
 import type { RuntimeContext } from './context.js';
 
@@ -84,7 +87,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       agent.fields.push(...agentNetFields(net.cfg));
       const cg = prepareCgroups(normalizeCgroupPath(spec.linux?.cgroupsPath, id));
       record.cgroupDirs = cg.dirs;
-      const plan = planVm({
+      const planInputs: PlanInputs = {
         spec,
         accel: verdict.accel,
         kernel: artifacts.kernel,
@@ -92,16 +95,15 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         stateDir: dir,
         hostCpus: availableParallelism(),
         tscKhz: hostTscKhz(),
-        netArgs: qemuNetArgs(net.cfg),
-      });
+        nics: vmNics(net.cfg),
+      };
+      const plan = planVm(planInputs);
       record.memMiB = plan.memMiB;
       record.vcpus = plan.vcpus;
       ctx.store.write(record);
-      ctx.log.debug('launching vm', { id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus });
-      const launched = await launchVm({
+      const common = {
         shim: artifacts.shim,
         qemu: artifacts.qemu,
-        qemuArgs: plan.qemuArgs,
         stateDir: dir,
         cgroupProcs: cg.procsFiles,
         binds: agent.binds,
@@ -110,16 +112,33 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         tty: terminal && !req.consoleSocket,
         foreground: req.foreground,
         bootTimeoutMs: bootTimeoutMs(plan.accel),
-        onShim: (pid, startTime) => {
+        onShim: (pid: number, startTime: number | undefined) => {
           record.shimPid = pid;
           record.shimStartTime = startTime;
           ctx.store.write(record);
         },
-      });
+      };
+      let launched: Launched | undefined;
+      const template = await templateFor(ctx, spec, planInputs, artifacts.qemu, common.bootTimeoutMs);
+      if (template) {
+        try {
+          launched = await launchVm({ ...common, qemuArgs: planVm(clonePlanInputs(planInputs, template)).qemuArgs, restore: { template, timeoutMs: 15_000 }, bootTimeoutMs: 15_000 });
+          record.bootMode = 'clone';
+        } catch (e) {
+          ctx.log.warn(`${(e as Error).message}; falling back to a plain boot`, { id });
+          await stopVm(ctx, record);
+        }
+      }
+      if (!launched) {
+        ctx.log.debug('booting vm', { id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus });
+        launched = await launchVm({ ...common, qemuArgs: plan.qemuArgs });
+        record.bootMode = 'boot';
+      }
       record.vmmPid = launched.vmmPid;
       const t = Date.now();
+      const identity = [`seed=${randomBytes(64).toString('hex')}`, `time=${BigInt(Date.now()) * 1_000_000n}`];
       try {
-        await launched.ctl.request('create', agent.fields, 30_000);
+        await launched.ctl.request('create', [...agent.fields, ...identity], 30_000);
       } finally {
         launched.ctl.close();
       }
@@ -152,6 +171,29 @@ function setUpNetwork(ctx: RuntimeContext, spec: Parameters<typeof netnsPlan>[0]
   ctx.store.write(record);
   wire(plan.path, cfg);
   return { netns: plan.path, cfg };
+}
+
+/** Templates are on by default; RIND_TEMPLATES=0 or the annotation io.rind.boot=plain opt out. */
+async function templateFor(ctx: RuntimeContext, spec: RunnableSpec, inputs: PlanInputs, qemu: string, bootMs: number): Promise<Template | undefined> {
+  if (process.env.RIND_TEMPLATES === '0' || spec.annotations?.['io.rind.boot'] === 'plain') return undefined;
+  try {
+    return await ensureTemplate(inputs, qemu, bootMs);
+  } catch (e) {
+    ctx.log.warn(`no VM template: ${(e as Error).message}; booting normally`);
+    return undefined;
+  }
+}
+
+/** Ends a container's VM and shim and forgets their traces, so the VM can be launched again. */
+async function stopVm(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  signalProcess(rec.vmmPid, 'SIGKILL');
+  if (!(await waitGone(rec.shimPid, rec.shimStartTime, 3000))) {
+    signalProcess(rec.shimPid, 'SIGKILL', rec.shimStartTime);
+    await waitGone(rec.shimPid, rec.shimStartTime, 3000);
+  }
+  for (const f of ['exit', 'vmm.pid']) rmSync(ctx.store.path(rec.id, f), { force: true });
+  rec.shimPid = undefined;
+  rec.vmmPid = undefined;
 }
 
 /** Opens the ctl channel of a live container. */
@@ -239,11 +281,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
 
 /** Ends the VM and shim if alive and removes everything rind made for the container. */
 export async function destroy(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
-  signalProcess(rec.vmmPid, 'SIGKILL');
-  if (!(await waitGone(rec.shimPid, rec.shimStartTime, 3000))) {
-    signalProcess(rec.shimPid, 'SIGKILL', rec.shimStartTime);
-    await waitGone(rec.shimPid, rec.shimStartTime, 3000);
-  }
+  await stopVm(ctx, rec);
   const net = rec.net as { netns: string; ifs: string[] } | undefined;
   if (net) unwire(net.netns, net.ifs);
   if (rec.ownedNetns) deleteOwnedNetns(rec.ownedNetns);

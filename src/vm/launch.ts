@@ -7,6 +7,7 @@ import { RindError } from '../util/errors.js';
 import { isAlive, processStartTime } from '../host/proc.js';
 import { CtlClient } from './ctl-client.js';
 import type { HostBind } from './agent-config.js';
+import { restoreClone, type Template } from './template.js';
 
 export interface LaunchRequest {
   shim: string;
@@ -23,6 +24,8 @@ export interface LaunchRequest {
   /** keep the shim in our session (foreground run) instead of detaching it */
   foreground?: boolean;
   bootTimeoutMs: number;
+  /** restore from a template instead of booting (the QEMU args carry -incoming defer) */
+  restore?: { template: Template; timeoutMs: number };
   /** called as soon as the shim pid is known, so a crash mid-create can still be cleaned up */
   onShim?: (pid: number, startTime: number | undefined) => void;
 }
@@ -109,6 +112,13 @@ export async function launchVm(r: LaunchRequest): Promise<Launched> {
     vmmPid = Number(readFileSync(join(r.stateDir, 'vmm.pid'), 'utf8')) || undefined;
   } catch {
     /* the shim writes it before saying ok; absent only if it failed */
+  }
+  if (r.restore) {
+    try {
+      await restoreClone(join(r.stateDir, 'qmp.sock'), r.restore.template, r.restore.timeoutMs);
+    } catch (e) {
+      throw new RindError(`restore from template ${r.restore.template.key} failed: ${(e as Error).message}`);
+    }
   }
   const deadline = Date.now() + r.bootTimeoutMs;
   const alive = () => isAlive(shimPid, shimStartTime);

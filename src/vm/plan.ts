@@ -9,6 +9,11 @@ export const SHARE_TAG = 'rindshare';
 /** virtio-serial ports for concurrent `exec` sessions (rind.exec0..N-1) */
 export const EXEC_PORTS = 8;
 
+export interface Nic {
+  mac: string;
+  tap?: string;
+}
+
 export interface VmPlan {
   memMiB: number;
   vcpus: number;
@@ -24,8 +29,14 @@ export interface PlanInputs {
   initramfs: string;
   stateDir: string;
   hostCpus: number;
-  /** QEMU -netdev/-device pairs for the container's interfaces (networking) */
-  netArgs?: string[];
+  /** the VM's NICs in guest order; a NIC without a tap has no backend (templates) */
+  nics?: Nic[];
+  /** guest RAM in a file (templates: shared; clones: private copy-on-write) */
+  memoryFile?: { path: string; share: boolean };
+  /** wait for an incoming migration (clone from a template) */
+  incoming?: boolean;
+  /** how the io port's host side is attached; default: fd 3 from rind-shim */
+  ioChardev?: string;
   tbSizeMiB?: number;
   /** host TSC in kHz: under TCG the guest cannot calibrate it and would tick 100 Hz forever when idle */
   tscKhz?: number;
@@ -66,8 +77,12 @@ export function planVm(inp: PlanInputs): VmPlan {
   const accelArgs =
     inp.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${inp.tbSizeMiB ?? 32}`, '-cpu', 'max'];
   const s = inp.stateDir;
+  const machine = `microvm,x-option-roms=off,isa-serial=on,rtc=off,acpi=off${inp.memoryFile ? ',memory-backend=mem' : ''}`;
+  const memArgs = inp.memoryFile
+    ? ['-object', `memory-backend-file,id=mem,size=${memMiB}M,mem-path=${inp.memoryFile.path},share=${inp.memoryFile.share ? 'on' : 'off'}`]
+    : [];
   const qemuArgs = [
-    '-M', 'microvm,x-option-roms=off,isa-serial=on,rtc=off,acpi=off',
+    '-M', machine, ...memArgs,
     '-no-reboot', '-nodefaults', '-no-user-config', '-display', 'none',
     '-serial', `file:${s}/console.log`,
     '-m', `${memMiB}M`, '-smp', String(vcpus),
@@ -77,7 +92,7 @@ export function planVm(inp: PlanInputs): VmPlan {
     '-device', 'virtio-serial-device,max_ports=16',
     '-chardev', `socket,id=ctl,path=${s}/ctl.sock,server=on,wait=off`,
     '-device', 'virtserialport,chardev=ctl,name=rind.ctl',
-    '-chardev', 'socket,id=io,fd=3',
+    '-chardev', inp.ioChardev ?? 'socket,id=io,fd=3',
     '-device', 'virtserialport,chardev=io,name=rind.io',
     ...Array.from({ length: EXEC_PORTS }, (_, i) => [
       '-chardev', `socket,id=exec${i},path=${s}/exec${i}.sock,server=on,wait=off`,
@@ -86,7 +101,12 @@ export function planVm(inp: PlanInputs): VmPlan {
     '-fsdev', `local,id=share,path=${s}/share,security_model=none,multidevs=remap`,
     '-device', `virtio-9p-device,fsdev=share,mount_tag=${SHARE_TAG}`,
     '-device', 'virtio-rng-device',
-    ...(inp.netArgs ?? []),
+    ...(inp.nics ?? []).flatMap((nic, i) =>
+      nic.tap
+        ? ['-netdev', `tap,id=net${i},ifname=${nic.tap},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net${i},mac=${nic.mac}`]
+        : ['-device', `virtio-net-device,mac=${nic.mac}`],
+    ),
+    ...(inp.incoming ? ['-incoming', 'defer'] : []),
   ];
   return { memMiB, vcpus, accel: inp.accel, kernelCmdline, qemuArgs };
 }

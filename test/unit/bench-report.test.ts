@@ -94,6 +94,9 @@ test('charts are SVG with one line per series and one bar per value', () => {
   const bars = barChart([{ label: 'runc', bars: [{ name: 'a', color: '#000', value: 1 }, { name: 'b', color: '#111', value: null }] }], 'MiB', 't');
   assert.equal((bars.match(/<rect x="\d/g) ?? []).length - 2, 1); // 2 legend swatches
   assert.match(bars, /n\/a/);
+  const negative = barChart([{ label: 'runc', bars: [{ name: 'a', color: '#000', value: -0.5 }] }], 'MiB', 't');
+  assert.doesNotMatch(negative, /height="-/);
+  assert.match(negative, />-0.5</);
 });
 
 test('HTML page is self-contained: no scripts, no links, no external URLs', () => {

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInterfaces, parseRoutes } from '../../src/net/discover.js';
-import { wiringScripts, qemuNetArgs, agentNetFields } from '../../src/net/wire.js';
+import { wiringScripts, vmNics, agentNetFields } from '../../src/net/wire.js';
+import { planVm } from '../../src/vm/plan.js';
 import { netnsPlan } from '../../src/net/netns.js';
 import { validateSpec } from '../../src/oci/spec.js';
 import { defaultSpec } from '../../src/oci/default-spec.js';
@@ -43,7 +44,8 @@ test('wiring mirrors both directions and the guest gets the same MAC', () => {
   assert.match(s.ip, /tuntap add dev rtap0 mode tap\nlink set dev rtap0 mtu 1450 up/);
   assert.match(s.tc, /filter add dev eth0 parent ffff: .* mirred egress redirect dev rtap0/);
   assert.match(s.tc, /filter add dev rtap0 parent ffff: .* mirred egress redirect dev eth0/);
-  assert.match(qemuNetArgs(cfg).join(' '), /ifname=rtap0,script=no,downscript=no -device virtio-net-device,netdev=net0,mac=aa:bb:cc:dd:ee:01/);
+  const plan = planVm({ spec: validateSpec(defaultSpec()), accel: 'tcg', kernel: '/k', initramfs: '/i', stateDir: '/s', hostCpus: 1, nics: vmNics(cfg) });
+  assert.match(plan.qemuArgs.join(' '), /ifname=rtap0,script=no,downscript=no -device virtio-net-device,netdev=net0,mac=aa:bb:cc:dd:ee:01/);
   assert.ok(agentNetFields(cfg).includes('netaddr=eth0\x1f10.89.0.5/24'));
 });
 

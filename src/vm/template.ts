@@ -1,0 +1,182 @@
+// VM templating: boot one VM per machine shape to "agent ready", save its device state with its
+// RAM in a file; clones restore from it with the RAM mapped copy-on-write (docs/templates.md).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { planVm, type PlanInputs } from './plan.js';
+import { CtlClient } from './ctl-client.js';
+import { QmpClient } from './qmp.js';
+import { cacheDir } from './accel.js';
+import { RindError } from '../util/errors.js';
+
+export const TEMPLATE_LAYOUT = 1;
+
+export interface Template {
+  key: string;
+  dir: string;
+  ram: string;
+  state: string;
+  memMiB: number;
+}
+
+interface Meta {
+  key: string;
+  layout: number;
+  memMiB: number;
+  ramBytes: number;
+  stateBytes: number;
+  ramMtimeMs: number;
+  builtAt: string;
+  bootMs: number;
+}
+
+/** Template NICs have no backend; clones attach their taps to the same guest-visible slots. */
+export function templateMac(i: number): string {
+  return `52:54:00:72:69:${(0x10 + i).toString(16).padStart(2, '0')}`;
+}
+
+/** The plan a template boots with (and the key that names it) for a clone's plan inputs. */
+export function templatePlanInputs(base: PlanInputs, dir: string): PlanInputs {
+  return {
+    ...base,
+    stateDir: dir,
+    nics: (base.nics ?? []).map((_, i) => ({ mac: templateMac(i) })),
+    memoryFile: { path: join(dir, 'ram'), share: true },
+    incoming: false,
+    ioChardev: `socket,id=io,path=${dir}/io.sock,server=on,wait=off`,
+  };
+}
+
+function identity(path: string): string {
+  const st = statSync(path);
+  return `${path}:${st.size}:${st.mtimeMs}`;
+}
+
+export function templateKey(base: PlanInputs, qemu: string): string {
+  const args = planVm(templatePlanInputs(base, '@DIR@')).qemuArgs;
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ layout: TEMPLATE_LAYOUT, args, files: [identity(base.kernel), identity(base.initramfs), identity(qemu)] }));
+  return h.digest('hex').slice(0, 20);
+}
+
+function readValid(dir: string, key: string): Template | undefined {
+  try {
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
+    const ram = statSync(join(dir, 'ram'));
+    const state = statSync(join(dir, 'state'));
+    // a RAM file that changed since the save would make clones hang: never use it
+    if (meta.key !== key || meta.layout !== TEMPLATE_LAYOUT || ram.size !== meta.ramBytes || ram.mtimeMs !== meta.ramMtimeMs || state.size !== meta.stateBytes || state.size === 0)
+      return undefined;
+    return { key, dir, ram: join(dir, 'ram'), state: join(dir, 'state'), memMiB: meta.memMiB };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Returns the template for these plan inputs, building it (once, under a lock) if needed. */
+export async function ensureTemplate(base: PlanInputs, qemu: string, bootTimeoutMs: number): Promise<Template> {
+  const root = join(cacheDir(), 'templates');
+  mkdirSync(root, { recursive: true });
+  const key = templateKey(base, qemu);
+  const dir = join(root, key);
+  const ready = readValid(dir, key);
+  if (ready) return ready;
+  const release = await lockfile.lock(dir, { realpath: false, stale: 60_000, update: 10_000, retries: { retries: 1200, minTimeout: 50, maxTimeout: 200 } });
+  try {
+    const again = readValid(dir, key);
+    if (again) return again;
+    rmSync(dir, { recursive: true, force: true });
+    const tmp = `${dir}.build-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    await buildTemplate(base, qemu, tmp, key, bootTimeoutMs);
+    renameSync(tmp, dir);
+    const built = readValid(dir, key);
+    if (!built) throw new RindError(`template ${key} failed validation right after it was built`);
+    return built;
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+async function buildTemplate(base: PlanInputs, qemu: string, dir: string, key: string, bootTimeoutMs: number): Promise<void> {
+  mkdirSync(join(dir, 'share'), { recursive: true });
+  const inputs = templatePlanInputs(base, dir);
+  const plan = planVm(inputs);
+  const logFd = openSync(join(dir, 'vmm.log'), 'a');
+  const t0 = Date.now();
+  const child = spawn(qemu, plan.qemuArgs, { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  try {
+    const ctl = await CtlClient.connect(join(dir, 'ctl.sock'), Date.now() + bootTimeoutMs, () => !exited);
+    try {
+      await ctl.request('ping', [], bootTimeoutMs);
+    } finally {
+      ctl.close();
+    }
+    const bootMs = Date.now() - t0;
+    const q = await QmpClient.open(join(dir, 'qmp.sock'));
+    try {
+      await q.execute('stop');
+      await q.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+      await q.execute('migrate', { uri: `exec:cat > ${join(dir, 'state')}` });
+      await waitMigration(q, 30_000);
+      await q.execute('quit').catch(() => undefined);
+    } finally {
+      q.close();
+    }
+    await new Promise<void>((r) => (exited ? r() : child.once('exit', () => r())));
+    const ram = statSync(join(dir, 'ram'));
+    const meta: Meta = {
+      key, layout: TEMPLATE_LAYOUT, memMiB: plan.memMiB, ramBytes: ram.size, ramMtimeMs: ram.mtimeMs,
+      stateBytes: statSync(join(dir, 'state')).size, builtAt: new Date().toISOString(), bootMs,
+    };
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+  } catch (e) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw new RindError(`building the VM template failed: ${(e as Error).message}`);
+  }
+}
+
+async function waitMigration(q: QmpClient, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const info = (await q.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
+    if (info.status === 'completed') return;
+    if (info.status === 'failed' || info.status === 'cancelled') throw new Error(`migration ${info.status}: ${info['error-desc'] ?? ''}`);
+    if (Date.now() > end) throw new Error(`migration still ${info.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 3));
+  }
+}
+
+/** Plan inputs of a clone: the container's own paths and taps, the template's RAM, incoming. */
+export function clonePlanInputs(base: PlanInputs, tpl: Template): PlanInputs {
+  return { ...base, memoryFile: { path: tpl.ram, share: false }, incoming: true };
+}
+
+/** Drives a clone's QEMU (started with -incoming defer) through the restore and resumes it. */
+export async function restoreClone(qmpSock: string, tpl: Template, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let q: QmpClient | undefined;
+  while (!q) {
+    try {
+      if (!existsSync(qmpSock)) throw new Error('no QMP socket yet');
+      q = await QmpClient.open(qmpSock, Math.max(100, end - Date.now()));
+    } catch (e) {
+      if (Date.now() > end) throw new Error(`QMP never came up: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  }
+  try {
+    await q.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+    await q.execute('migrate-incoming', { uri: `exec:cat ${tpl.state}` });
+    await waitMigration(q, Math.max(100, end - Date.now()));
+    await q.execute('cont');
+  } finally {
+    q.close();
+  }
+}
