@@ -45,8 +45,8 @@ export function makeBundle(env: Env, name: string, args: string[], patch?: SpecP
   return dir;
 }
 
-export function rind(env: Env, args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): SpawnSyncReturns<Buffer> {
-  return spawnSync(RIND, ['--root', env.root, ...args], { input: opts.input ?? '', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 });
+export function rind(env: Env, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<Buffer> {
+  return spawnSync(RIND, ['--root', env.root, ...args], { input: opts.input ?? '', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20, env: opts.env ?? process.env });
 }
 
 export function rindAsync(env: Env, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
