@@ -1,15 +1,15 @@
 /* rind-shim: per-container host helper: argument parsing, setup (cgroups, private binds,
- * terminal), spawning QEMU with the io socketpair on fd 3, and the exit-status plumbing. */
+ * terminal), spawning QEMU with the io socketpair on fd 3, and the exit-status plumbing.
+ * Exec mode (--exec-socket): no QEMU child; the same relay runs over a connection to one of
+ * QEMU's exec ports (a chardev socket server), for `rind exec`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "args.h"
 #include "shim.h"
 
 #ifndef AT_RECURSIVE
@@ -40,10 +41,15 @@ struct shim S = {
 /* Forwarded to the guest as SIGNAL frames; SIGCHLD and SIGWINCH are handled here. */
 static const int fwd_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
-static const char *usage =
-	"usage: rind-shim --state DIR [--cgroup-procs FILE]... [--bind SRC DST]... "
-	"[--bind-ro SRC DST]... [--netns PATH] [--console-socket PATH | --tty] [--ready-fd N] "
-	"-- QEMU_BINARY [QEMU ARGS...]";
+#define EXEC_CONNECT_MS 2000 /* how long to retry a refused/busy exec socket */
+#define EXEC_RETRY_MS 20
+
+long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---------- logging and small file helpers ---------- */
 
@@ -168,6 +174,8 @@ void write_exit_file(int code)
 
 void reap_children(int block)
 {
+	if (block && S.qemu <= 0) /* exec mode: no child to wait for */
+		return;
 	for (;;) {
 		int st;
 		pid_t p = block ? waitpid(S.qemu, &st, 0) : waitpid(-1, &st, WNOHANG);
@@ -427,22 +435,36 @@ static void spawn_qemu(char **qargv)
 		setup_fail("write vmm.pid: %s", strerror(errno));
 }
 
-/* ---------- main ---------- */
-
-static int parse_fd(const char *s)
+/* exec mode: QEMU's chardev server takes one client at a time; a non-blocking connect gets
+ * EAGAIN (not a hang) when its backlog is full, ECONNREFUSED while nobody listens. */
+static void connect_exec(const char *path)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > INT_MAX)
-		return -1;
-	return (int)v;
+	char err[256];
+	long long end = mono_ms() + EXEC_CONNECT_MS;
+	for (;;) {
+		S.sock = unix_connect(path, "exec socket", SOCK_NONBLOCK, err, sizeof err);
+		if (S.sock >= 0)
+			return;
+		if ((errno != ECONNREFUSED && errno != EAGAIN) || mono_ms() + EXEC_RETRY_MS > end)
+			setup_fail("%s", err);
+		nanosleep(&(struct timespec){ 0, EXEC_RETRY_MS * 1000000L }, NULL);
+	}
 }
+
+static void ready_ok(void)
+{
+	if (S.readyfd < 0)
+		return;
+	write_all_fd(S.readyfd, "ok\n", 3);
+	close(S.readyfd);
+	S.readyfd = -1;
+}
+
+/* ---------- main ---------- */
 
 int main(int argc, char **argv)
 {
-	const char *state = NULL, *console = NULL, *netns = NULL;
-	int tty = 0, dashdash = -1;
+	struct shim_args a;
 	char err[256];
 
 	ensure_std_fds();
@@ -450,76 +472,52 @@ int main(int argc, char **argv)
 	/* pass 1: find --ready-fd first so every later error can be reported there */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (!strcmp(argv[i], "--ready-fd") && i + 1 < argc) {
-			int fd = parse_fd(argv[i + 1]);
+			int fd = shim_parse_fd(argv[i + 1]);
 			if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) == 0)
 				S.readyfd = fd;
 		}
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int need = !strcmp(a, "--bind") || !strcmp(a, "--bind-ro") ? 2
-			 : !strcmp(a, "--state") || !strcmp(a, "--cgroup-procs") ||
-			   !strcmp(a, "--console-socket") || !strcmp(a, "--ready-fd") ||
-			   !strcmp(a, "--netns") ? 1 : 0;
-		if (!strcmp(a, "--")) {
-			dashdash = i;
-			break;
-		}
-		if (need && (i + need >= argc || !strcmp(argv[i + 1], "--") ||
-			     (need > 1 && !strcmp(argv[i + 2], "--"))))
-			setup_fail("%s needs %d argument%s; %s", a, need, need > 1 ? "s" : "", usage);
-		if (!strcmp(a, "--state"))
-			state = argv[i + 1];
-		else if (!strcmp(a, "--console-socket"))
-			console = argv[i + 1];
-		else if (!strcmp(a, "--netns"))
-			netns = argv[i + 1];
-		else if (!strcmp(a, "--tty"))
-			tty = 1;
-		else if (!strcmp(a, "--ready-fd")) {
-			if (parse_fd(argv[i + 1]) != S.readyfd || S.readyfd < 0)
-				setup_fail("--ready-fd %s: not an open file descriptor", argv[i + 1]);
-		} else if (!need)
-			setup_fail("unknown option %s; %s", a, usage);
-		i += need;
+	{
+		char aerr[1024];
+		if (shim_parse_args(argc, argv, S.readyfd, &a, aerr, sizeof aerr) < 0)
+			setup_fail("%s", aerr);
 	}
-	if (dashdash < 0 || dashdash + 1 >= argc)
-		setup_fail("missing -- QEMU_BINARY; %s", usage);
-	if (!state)
-		setup_fail("missing --state; %s", usage);
-	if (console && tty)
-		setup_fail("--console-socket and --tty are exclusive");
-
-	S.statefd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	S.statefd = open(a.state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (S.statefd < 0)
-		setup_fail("open state dir %s: %s", state, strerror(errno));
+		setup_fail("open state dir %s: %s", a.state, strerror(errno));
 	S.logfd = openat(S.statefd, "shim.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (S.logfd < 0)
-		setup_fail("open %s/shim.log: %s", state, strerror(errno));
+		setup_fail("open %s/shim.log: %s", a.state, strerror(errno));
 
 	setup_signals();
-	join_cgroups(argv, dashdash);
-	do_binds(argv, dashdash);
-	join_netns(netns);
+	if (a.exec_sock) {
+		S.exec = 1;
+		connect_exec(a.exec_sock);
+	} else {
+		join_cgroups(argv, a.dashdash);
+		do_binds(argv, a.dashdash);
+		join_netns(a.netns);
+	}
 
 	S.in_fd = 0;
-	if (console) {
+	if (a.console) {
 		S.mode = MODE_CONSOLE;
-		if (tty_console_setup(console, err, sizeof err) < 0)
+		if (tty_console_setup(a.console, err, sizeof err) < 0)
 			setup_fail("%s", err);
-	} else if (tty) {
+	} else if (a.tty) {
 		S.mode = MODE_TTY;
 		if (tty_inherit_setup(err, sizeof err) < 0)
 			setup_fail("%s", err);
 	}
 
-	spawn_qemu(argv + dashdash + 1);
-	if (S.readyfd >= 0) {
-		write_all_fd(S.readyfd, "ok\n", 3);
-		close(S.readyfd);
-		S.readyfd = -1;
+	const char *how = S.mode == MODE_CONSOLE ? "console socket" : S.mode == MODE_TTY ? "tty" : "plain stdio";
+	if (S.exec) {
+		ready_ok();
+		shim_log("exec: connected to %s (%s)", a.exec_sock, how);
+	} else {
+		spawn_qemu(argv + a.dashdash + 1);
+		ready_ok();
+		shim_log("started %s, pid %d (%s)", argv[a.dashdash + 1], (int)S.qemu, how);
 	}
-	shim_log("started %s, pid %d (%s)", argv[dashdash + 1], (int)S.qemu,
-		 S.mode == MODE_CONSOLE ? "console socket" : S.mode == MODE_TTY ? "tty" : "plain stdio");
 	relay_run();
 }

@@ -1,5 +1,6 @@
 /* rind-shim: single-threaded poll loop relaying stdio, signals and window size between the
- * engine's fds and the guest's io channel, until QEMU exits; then exits with the container's code. */
+ * engine's fds and the guest's io channel, until QEMU exits; then exits with the container's code.
+ * Exec mode: the same over an exec port, until EXIT (acknowledged at once) or the port's EOF. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +11,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "frame_parse.h"
 #include "shim.h"
@@ -20,6 +20,7 @@
 #define OUT_CAP (STDIN_CHUNK + 512)  /* host->guest pending bytes */
 #define MIN_READ 512                 /* read input only with at least this much room */
 #define EXIT_GRACE_MS 5000           /* after EXIT: how long QEMU may take to power off */
+#define EXEC_ACK_MS 1000             /* exec mode, after EXIT: how long sending EXIT_ACK may take */
 
 static uint8_t inbuf[IN_CAP];
 static uint8_t outbuf[OUT_CAP];
@@ -37,13 +38,6 @@ struct sink {
 };
 static struct sink sink_out, sink_err;
 static struct sink *to_out = &sink_out, *to_err = &sink_err;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---------- guest -> engine ---------- */
 
@@ -70,10 +64,10 @@ static void sink_write(struct sink *k, const uint8_t *b, size_t n)
 static void on_violation(void)
 {
 	const uint8_t *h = fp.hdr;
-	shim_log("protocol violation from guest at io stream offset %llu: %s "
-		 "(header %02x %02x %02x %02x %02x %02x %02x %02x); killing the vm",
-		 (unsigned long long)fp.frame_off, fp.err ? fp.err : "?",
-		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
+	shim_log("protocol violation from guest at %s stream offset %llu: %s "
+		 "(header %02x %02x %02x %02x %02x %02x %02x %02x)%s",
+		 S.exec ? "exec" : "io", (unsigned long long)fp.frame_off, fp.err ? fp.err : "?",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], S.exec ? "" : "; killing the vm");
 	kill_qemu();
 	reap_children(1);
 	/* an exit code reported before the violation stays the container's exit code */
@@ -98,12 +92,20 @@ static void feed(const uint8_t *b, size_t n)
 			shim_log("guest reported exit code %d", ev.code);
 			pend_ack = 1;
 			pend_sigs = 0;
-			deadline_ms = now_ms() + EXIT_GRACE_MS;
+			deadline_ms = mono_ms() + (S.exec ? EXEC_ACK_MS : EXIT_GRACE_MS);
+			if (S.exec) /* the session is over: read nothing more */
+				return;
 			break;
 		case RIND_FP_EV_ERROR:
 			on_violation();
 		}
 	}
+}
+
+/* the guest's stream is still to be read */
+static int want_sock(void)
+{
+	return sock_open && !(S.exec && S.exit_seen);
 }
 
 /* one read from the io socket; returns 0 when nothing more is readable now */
@@ -289,6 +291,24 @@ static void qemu_gone(void)
 	shim_finish(code);
 }
 
+/* exec mode: done once EXIT_ACK is out (or cannot go out), or when the port closed first */
+static void exec_check_end(void)
+{
+	if (S.exit_seen) {
+		if ((!out_len && !pend_ack) || guest_gone) {
+			shim_log("exec: exit code %d%s", S.exit_code, guest_gone ? " (EXIT_ACK not delivered)" : "");
+			shim_finish(S.exit_code);
+		}
+		if (mono_ms() >= deadline_ms) {
+			shim_log("exec: exit code %d (EXIT_ACK not sent within %d ms)", S.exit_code, EXEC_ACK_MS);
+			shim_finish(S.exit_code);
+		}
+	} else if (!sock_open) {
+		shim_log("vm went away before the exec'd process reported an exit status; exit code 255");
+		shim_finish(255);
+	}
+}
+
 void relay_run(void)
 {
 	rind_fp_init(&fp);
@@ -303,10 +323,12 @@ void relay_run(void)
 			qemu_gone();
 		fill_out();
 		flush_out();
+		if (S.exec)
+			exec_check_end();
 
 		struct pollfd p[3];
 		p[0] = (struct pollfd){ .fd = S.sigfd, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = S.sock, .events = (short)((sock_open ? POLLIN : 0) |
+		p[1] = (struct pollfd){ .fd = S.sock, .events = (short)((want_sock() ? POLLIN : 0) |
 						(out_len && !guest_gone ? POLLOUT : 0)) };
 		if (!p[1].events)
 			p[1].fd = -1;
@@ -314,7 +336,7 @@ void relay_run(void)
 
 		int timeout = -1;
 		if (deadline_ms >= 0) {
-			long long left = deadline_ms - now_ms();
+			long long left = deadline_ms - mono_ms();
 			timeout = left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 		}
 		int n = poll(p, 3, timeout);
@@ -326,7 +348,7 @@ void relay_run(void)
 			reap_children(1);
 			shim_finish(S.exit_seen ? S.exit_code : 255);
 		}
-		if (deadline_ms >= 0 && now_ms() >= deadline_ms && !S.qemu_reaped) {
+		if (deadline_ms >= 0 && mono_ms() >= deadline_ms && !S.exec && !S.qemu_reaped) {
 			shim_log("qemu still running %d ms after EXIT; killing it", EXIT_GRACE_MS);
 			kill_qemu();
 			reap_children(1);
@@ -337,12 +359,12 @@ void relay_run(void)
 		if (p[1].revents & POLLOUT)
 			flush_out();
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-			for (int i = 0; i < 4 && sock_open && read_sock(); i++)
+			for (int i = 0; i < 4 && want_sock() && read_sock(); i++)
 				;
 		if (p[2].revents & POLLNVAL) {
 			in_open = 0;
 			pend_eof = 1;
-		} else if (p[2].revents) {
+		} else if (p[2].revents && want_input()) { /* not after an EXIT that just came */
 			read_input();
 		}
 	}

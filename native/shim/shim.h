@@ -12,7 +12,8 @@ struct shim {
 	int logfd;        /* <state>/shim.log, -1 before it is open (then stderr) */
 	int readyfd;      /* --ready-fd, -1 when none or already answered */
 	int sigfd;        /* signalfd: forwarded signals, SIGCHLD, SIGWINCH */
-	int sock;         /* our end of the io socketpair (non-blocking) */
+	int sock;         /* our end of the io socketpair, or the exec socket (non-blocking) */
+	int exec;         /* exec mode: sock is a connection to QEMU's exec port, no QEMU child */
 	pid_t qemu;       /* QEMU's pid, 0 before spawn */
 	int qemu_reaped;
 	int qemu_status;  /* waitpid status once reaped */
@@ -31,6 +32,7 @@ struct shim {
 extern struct shim S;
 
 /* main.c */
+long long mono_ms(void);
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void setup_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void shim_finish(int code) __attribute__((noreturn));
@@ -40,6 +42,10 @@ void write_exit_file(int code);
 
 /* relay.c */
 void relay_run(void) __attribute__((noreturn));
+
+/* sock.c */
+int unix_connect(const char *path, const char *what, int sock_flags, char *err, size_t errlen);
+int unix_send_fd(int sock, int fd, const char *name);
 
 /* tty.c */
 int tty_console_setup(const char *sock_path, char *err, size_t errlen);

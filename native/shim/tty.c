@@ -3,88 +3,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 #include "shim.h"
-
-static int connect_unix(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sa;
-	char alt[sizeof sa.sun_path];
-	int dirfd = -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sa.sun_path) {
-		/* too long for sun_path: reach it through /proc/self/fd/<dir fd>/<name> */
-		char dir[PATH_MAX];
-		const char *slash = strrchr(path, '/');
-		size_t dl = slash ? (size_t)(slash - path) : 0;
-		if (!slash || dl >= sizeof dir) {
-			snprintf(err, errlen, "console socket path too long: %s", path);
-			return -1;
-		}
-		memcpy(dir, path, dl);
-		dir[dl ? dl : 1] = '\0';
-		if (!dl)
-			dir[0] = '/';
-		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0) {
-			snprintf(err, errlen, "console socket dir %s: %s", dir, strerror(errno));
-			return -1;
-		}
-		int n = snprintf(alt, sizeof alt, "/proc/self/fd/%d/%s", dirfd, slash + 1);
-		if (n < 0 || (size_t)n >= sizeof alt) {
-			close(dirfd);
-			snprintf(err, errlen, "console socket path too long: %s", path);
-			return -1;
-		}
-		path = alt;
-	}
-	memcpy(sa.sun_path, path, strlen(path));
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "console socket: socket: %s", strerror(errno));
-	} else if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		snprintf(err, errlen, "connect console socket %s: %s", path, strerror(errno));
-		close(fd);
-		fd = -1;
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	return fd;
-}
-
-static int send_fd(int sock, int fd, const char *name)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	struct msghdr msg;
-	memset(&u, 0, sizeof u);
-	memset(&msg, 0, sizeof msg);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof u.buf;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	ssize_t r;
-	while ((r = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return r < 0 ? -1 : 0;
-}
 
 int tty_console_setup(const char *sock_path, char *err, size_t errlen)
 {
@@ -112,10 +37,10 @@ int tty_console_setup(const char *sock_path, char *err, size_t errlen)
 		snprintf(err, errlen, "raw mode on %s: %s", name, strerror(errno));
 		goto fail;
 	}
-	int cs = connect_unix(sock_path, err, errlen);
+	int cs = unix_connect(sock_path, "console socket", 0, err, errlen);
 	if (cs < 0)
 		goto fail;
-	if (send_fd(cs, m, name) < 0) {
+	if (unix_send_fd(cs, m, name) < 0) {
 		snprintf(err, errlen, "send pty master to %s: %s", sock_path, strerror(errno));
 		close(cs);
 		goto fail;

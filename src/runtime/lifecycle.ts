@@ -95,6 +95,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         stateDir: dir,
         hostCpus: availableParallelism(),
         tscKhz: hostTscKhz(),
+        tbSizeMiB: Number(process.env.RIND_TB_SIZE_MIB) || undefined,
         nics: vmNics(net.cfg),
       };
       const plan = planVm(planInputs);

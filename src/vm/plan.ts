@@ -75,7 +75,7 @@ export function planVm(inp: PlanInputs): VmPlan {
   let kernelCmdline = 'console=ttyS0 reboot=t panic=-1 no_timer_check quiet';
   if (inp.accel === 'tcg' && inp.tscKhz) kernelCmdline += ` tsc_early_khz=${inp.tscKhz} tsc=reliable`;
   const accelArgs =
-    inp.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${inp.tbSizeMiB ?? 32}`, '-cpu', 'max'];
+    inp.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${inp.tbSizeMiB ?? 8}`, '-cpu', 'max'];
   const s = inp.stateDir;
   const machine = `microvm,x-option-roms=off,isa-serial=on,rtc=off,acpi=off${inp.memoryFile ? ',memory-backend=mem' : ''}`;
   const memArgs = inp.memoryFile

@@ -28,7 +28,7 @@ test('vcpus from quota/period, cpuset, capped by host', () => {
 test('qemu args: accelerator, ports, share, state paths', () => {
   const tcg = planVm({ spec: spec(), accel: 'tcg', kernel: '/k', initramfs: '/i', stateDir: '/run/rind/x', hostCpus: 2 });
   const a = tcg.qemuArgs.join(' ');
-  assert.match(a, /-accel tcg,tb-size=32 -cpu max/);
+  assert.match(a, /-accel tcg,tb-size=8 -cpu max/);
   assert.match(a, /name=rind\.ctl/);
   assert.match(a, /socket,id=io,fd=3/);
   assert.match(a, /path=\/run\/rind\/x\/share,security_model=none/);

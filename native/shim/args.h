@@ -1,0 +1,25 @@
+/* rind-shim: pure command-line parsing and validation (no I/O, no globals), unit-tested in
+ * test/test_args.c. main.c acts on the result (and reports err through the ready fd). */
+#ifndef RIND_SHIM_ARGS_H
+#define RIND_SHIM_ARGS_H
+#include <stddef.h>
+
+struct shim_args {
+	const char *state;     /* --state DIR */
+	const char *console;   /* --console-socket PATH */
+	const char *netns;     /* --netns PATH */
+	const char *exec_sock; /* --exec-socket PATH: exec mode */
+	int tty;               /* --tty */
+	int dashdash;          /* index of "--" in argv (QEMU_BINARY follows), -1 in exec mode */
+};
+
+extern const char shim_usage[];
+
+/* decimal fd number, -1 if s is not one */
+int shim_parse_fd(const char *s);
+/* Parses argv (--cgroup-procs/--bind/--bind-ro are left in argv[1..dashdash) for main.c to
+ * walk). readyfd: the fd that --ready-fd names if it is open, else -1. Returns 0, or -1 with a
+ * one-line reason in err. */
+int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *a, char *err, size_t errlen);
+
+#endif

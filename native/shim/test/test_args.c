@@ -1,0 +1,105 @@
+/* rind-shim unit tests for args.c: both modes, the exec-mode refusals, argument errors.
+ * Run by native/shim/test/run.sh. */
+#include <stdio.h>
+#include <string.h>
+#include "args.h"
+
+static int failures, checks;
+#define CHECK(c, ...) do { checks++; if (!(c)) { failures++; \
+	fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #c); \
+	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+#define MAXA 32
+static struct shim_args A;
+static char E[1024];
+
+/* argv from a NULL-terminated list; readyfd as main.c's pass 1 found it */
+static int parse(int readyfd, const char *const *list)
+{
+	static char *argv[MAXA];
+	int argc = 0;
+	argv[argc++] = (char *)"rind-shim";
+	for (; *list && argc < MAXA - 1; list++)
+		argv[argc++] = (char *)*list;
+	argv[argc] = NULL;
+	E[0] = 0;
+	return shim_parse_args(argc, argv, readyfd, &A, E, sizeof E);
+}
+#define P(fd, ...) parse(fd, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void expect_err(int r, const char *want, int line)
+{
+	checks++;
+	if (r != -1 || !strstr(E, want) || strchr(E, '\n')) {
+		failures++;
+		fprintf(stderr, "FAIL line %d: want error containing \"%s\", got %d \"%s\"\n", line, want, r, E);
+	}
+}
+#define ERR(want, fd, ...) expect_err(P(fd, __VA_ARGS__), want, __LINE__)
+
+static void test_normal_mode(void)
+{
+	int r = P(-1, "--state", "/s", "--cgroup-procs", "/c", "--bind", "/a", "/b", "--bind-ro", "/c", "/d",
+		  "--netns", "/n", "--console-socket", "/cs", "--", "/qemu", "-x");
+	CHECK(r == 0, "%s", E);
+	CHECK(A.state && !strcmp(A.state, "/s") && A.netns && !strcmp(A.netns, "/n") &&
+	      A.console && !strcmp(A.console, "/cs") && !A.exec_sock && !A.tty && A.dashdash == 15,
+	      "fields (dashdash %d)", A.dashdash);
+	CHECK(P(5, "--tty", "--ready-fd", "5", "--state", "/s", "--", "/q") == 0 && A.tty && A.dashdash == 6, "%s", E);
+	ERR("missing -- QEMU_BINARY", -1, "--state", "/s");
+	ERR("missing -- QEMU_BINARY", -1, "--state", "/s", "--");
+	ERR("missing --state", -1, "--", "/q");
+	ERR("--console-socket and --tty are exclusive", -1, "--state", "/s", "--tty", "--console-socket", "/c", "--", "/q");
+	ERR("unknown option --nope; usage: rind-shim", -1, "--nope", "--state", "/s", "--", "/q");
+	ERR("--bind needs 2 arguments", -1, "--state", "/s", "--bind", "/a", "--", "/q");
+	ERR("--state needs 1 argument;", -1, "--state", "--", "/q");
+	ERR("--state needs 1 argument;", -1, "--state");
+	ERR("--ready-fd 7: not an open file descriptor", -1, "--ready-fd", "7", "--state", "/s", "--", "/q");
+	ERR("--ready-fd x: not an open file descriptor", 3, "--ready-fd", "x", "--state", "/s", "--", "/q");
+	/* options after -- are QEMU's */
+	CHECK(P(-1, "--state", "/s", "--", "/q", "--exec-socket", "/e", "--bogus") == 0 && !A.exec_sock, "%s", E);
+}
+
+static void test_exec_mode(void)
+{
+	CHECK(P(-1, "--exec-socket", "/e", "--state", "/s") == 0 && A.exec_sock && !strcmp(A.exec_sock, "/e") &&
+	      A.dashdash == -1 && !A.console && !A.tty, "%s", E);
+	CHECK(P(4, "--state", "/s", "--ready-fd", "4", "--console-socket", "/c", "--exec-socket", "/e") == 0 &&
+	      !strcmp(A.console, "/c"), "%s", E);
+	CHECK(P(-1, "--exec-socket", "/e", "--state", "/s", "--tty") == 0 && A.tty, "%s", E);
+	ERR("--exec-socket takes no -- QEMU_BINARY", -1, "--exec-socket", "/e", "--state", "/s", "--", "/q");
+	ERR("--exec-socket takes no -- QEMU_BINARY", -1, "--exec-socket", "/e", "--state", "/s", "--");
+	ERR("--cgroup-procs cannot be used with --exec-socket", -1, "--exec-socket", "/e", "--state", "/s",
+	    "--cgroup-procs", "/c");
+	ERR("--bind cannot be used with --exec-socket", -1, "--bind", "/a", "/b", "--exec-socket", "/e", "--state", "/s");
+	ERR("--bind-ro cannot be used with --exec-socket", -1, "--exec-socket", "/e", "--bind-ro", "/a", "/b",
+	    "--state", "/s");
+	ERR("--netns cannot be used with --exec-socket", -1, "--exec-socket", "/e", "--state", "/s", "--netns", "/n");
+	/* the first offending option is named */
+	ERR("--netns cannot be used", -1, "--netns", "/n", "--bind", "/a", "/b", "--exec-socket", "/e", "--state", "/s");
+	ERR("missing --state", -1, "--exec-socket", "/e");
+	ERR("--console-socket and --tty are exclusive", -1, "--exec-socket", "/e", "--state", "/s", "--tty",
+	    "--console-socket", "/c");
+	ERR("--exec-socket needs 1 argument", -1, "--state", "/s", "--exec-socket");
+	ERR("--exec-socket needs 1 argument", -1, "--state", "/s", "--exec-socket", "--");
+	/* the full usage fits the error buffer the shim uses */
+	CHECK(strlen(shim_usage) + 64 < sizeof E, "usage is %zu bytes", strlen(shim_usage));
+	CHECK(strstr(shim_usage, "rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
+				 "[--ready-fd N]") != NULL, "usage: %s", shim_usage);
+}
+
+static void test_parse_fd(void)
+{
+	CHECK(shim_parse_fd("0") == 0 && shim_parse_fd("17") == 17 && shim_parse_fd("2147483647") == 2147483647, "ok");
+	CHECK(shim_parse_fd("") == -1 && shim_parse_fd("-1") == -1 && shim_parse_fd("3x") == -1 &&
+	      shim_parse_fd("2147483648") == -1 && shim_parse_fd("99999999999999999999") == -1, "bad");
+}
+
+int main(void)
+{
+	test_normal_mode();
+	test_exec_mode();
+	test_parse_fd();
+	printf("args: %d checks, %d failures\n", checks, failures);
+	return failures ? 1 : 0;
+}
