@@ -1,4 +1,5 @@
-// Bundles the CLI into one ESM file (dist/rind.mjs) so each engine call loads one file, not hundreds.
+// Bundles the CLI (dist/cli/entry.mjs + lazily loaded chunks, minified) so each engine call parses
+// only what its command needs: Node start-up is paid on every call Podman or containerd makes.
 import { build } from 'esbuild';
 await build({
   entryPoints: ['src/cli/entry.ts'],
@@ -6,7 +7,12 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile: 'dist/rind.mjs',
+  outdir: 'dist/cli',
+  splitting: true,
+  minify: true,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -45,7 +45,7 @@ export const DEFAULTS = {
   bridge: 'rindbench0',
   settle: '10',
   answerTimeout: '120',
-  memory: '64',
+  memory: '128',
 };
 
 function int(name: string, v: string, min: number, max: number): number {

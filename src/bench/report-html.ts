@@ -167,6 +167,7 @@ export function renderHtml(report: DensityReport): string {
     ['cgroups', m.cgroups],
     ['settle before memory is read', `${m.settleSeconds} s`],
     ['memory limit in each spec', `${m.memoryLimitMiB} MiB`],
+    ['RIND_* environment', Object.entries(m.rindEnvironment ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'],
     ...results.map((r) => [`${r.runtime} version`, r.version] as [string, string]),
   ];
   return `<!doctype html>

@@ -64,7 +64,8 @@ export function renderTable(report: DensityReport): string {
   const rind = report.results.rind;
   for (const other of ['runc', 'crun']) if (rind && report.results[other]) rows.push(ratioRow(rind, report.results[other]));
   const m = report.metadata;
-  const head = `density: N=${m.N} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs`;
+  const env = Object.entries(m.rindEnvironment ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const head = `density: N=${m.N} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs${env ? `, ${env}` : ''}`;
   const notes: string[] = [];
   if (m.interrupted) notes.push('!! interrupted (Ctrl-C or a signal): the run is incomplete');
   for (const r of results) {

@@ -2,6 +2,7 @@
 // settle, measure (MemAvailable, PSS, CPU), then tear everything down and check nothing is left.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { totalmem } from 'node:os';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { attach, detach, bridgePorts, netnsWithPrefix, type Attachment, type CniNetwork } from './cni.js';
 import { makeBundle, pageFor, PORT } from './bundle.js';
@@ -176,6 +177,8 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     let started = 0;
     let failed = 0;
     let consecutive = 0;
+    let lowMemory = false;
+    const floorKiB = Math.max(1024 * 1024, (totalmem() / 1024) * 0.05);
     progress.begin(`${rt.name} serving`, N, 'started 0 failed 0');
     const status = () => progress.update(result.served, `started ${started} failed ${failed}`);
     const fail = (s: Service, why: string) => {
@@ -213,6 +216,11 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
         return fail(s, `not started: ${ctx.deadlineSeconds} s deadline reached`);
       }
       if (consecutive >= CONSECUTIVE_FAILURE_LIMIT) return fail(s, `not started: ${CONSECUTIVE_FAILURE_LIMIT} consecutive failures before it`);
+      const availKiB = memAvailableKiB();
+      if (lowMemory || availKiB < floorKiB) {
+        lowMemory = true;
+        return fail(s, `not started: host memory low (MemAvailable ${Math.round(availKiB / 1024)} MiB < ${Math.round(floorKiB / 1024)} MiB)`);
+      }
       s.created = true;
       const timeoutMs = Math.max(1000, Math.min(rt.name === 'rind' ? 300_000 : 60_000, deadlineAt - now()));
       const r = await spawner.run(s.id, s.logFile, [rt.binary, ...createArgs(root, s.bundle, s.pidFile, s.id)], [rt.binary, ...startArgs(root, s.id)], timeoutMs, () =>

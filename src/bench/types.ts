@@ -51,6 +51,8 @@ export interface DensityReport {
     settleSeconds: number;
     memoryLimitMiB: number;
     cgroups: string;
+    /** RIND_* variables the runtimes inherited (e.g. RIND_TEMPLATES=0) */
+    rindEnvironment?: Record<string, string>;
     neighbourThresholds?: { before: number[]; during: number[] };
     wallSeconds: number;
     interrupted?: boolean;

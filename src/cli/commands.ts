@@ -5,14 +5,13 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { RuntimeContext } from '../runtime/context.js';
-import {
-  createContainer, startContainer, pauseContainer, killContainer, deleteContainer, containerState, listContainers,
-} from '../runtime/lifecycle.js';
+// the lifecycle and exec code (schema compiler, VM planning) loads only for commands that use it
+const lc = () => import('../runtime/lifecycle.js');
+const ex = () => import('../runtime/exec.js');
 import { parseSignal } from '../oci/signals.js';
 import { defaultSpec } from '../oci/default-spec.js';
 import { RindError } from '../util/errors.js';
 import { registerBench } from './bench.js';
-import { execInContainer, parseProcessFile, containerPids, containerStats } from '../runtime/exec.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -44,14 +43,14 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
   )
     .argument('<id>')
     .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string }) => {
-      await createContainer(ctx(), { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket });
+      await (await lc()).createContainer(ctx(), { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket });
     });
 
   program
     .command('start')
     .description('start the process of a created container')
     .argument('<id>')
-    .action(async (id: string) => startContainer(ctx(), id));
+    .action(async (id: string) => (await lc()).startContainer(ctx(), id));
 
   compatFlags(
     program
@@ -67,9 +66,9 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean; keep?: boolean }) => {
       const c = ctx();
       const cliMs = performance.now();
-      const created = await createContainer(c, { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, foreground: !o.detach });
+      const created = await (await lc()).createContainer(c, { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, foreground: !o.detach });
       const t = performance.now();
-      await startContainer(c, id);
+      await (await lc()).startContainer(c, id);
       const startMs = performance.now() - t;
       if (o.detach) return;
       const pid = created.record.shimPid!;
@@ -84,7 +83,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       const t2 = performance.now();
       const code = await created.exited;
       const workloadMs = performance.now() - t2;
-      if (!o.keep) await deleteContainer(c, id, true);
+      if (!o.keep) await (await lc()).deleteContainer(c, id, true);
       recordTimings({ id, cliStartMs: Math.round(cliMs), bootMs: created.timings.bootMs, createMs: created.timings.createMs, startMs: Math.round(startMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(performance.now()) });
       setExit(code ?? 255);
     });
@@ -93,19 +92,19 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .command('pause')
     .description('pause the container (stops the VM\'s vCPUs)')
     .argument('<id>')
-    .action(async (id: string) => pauseContainer(ctx(), id, true));
+    .action(async (id: string) => (await lc()).pauseContainer(ctx(), id, true));
 
   program
     .command('resume')
     .description('resume a paused container')
     .argument('<id>')
-    .action(async (id: string) => pauseContainer(ctx(), id, false));
+    .action(async (id: string) => (await lc()).pauseContainer(ctx(), id, false));
 
   program
     .command('state')
     .description('print the OCI state of a container')
     .argument('<id>')
-    .action(async (id: string) => print(containerState(ctx(), id)));
+    .action(async (id: string) => print((await lc()).containerState(ctx(), id)));
 
   program
     .command('kill')
@@ -113,14 +112,14 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .option('-a, --all', 'send to every process in the container')
     .argument('<id>')
     .argument('[signal]')
-    .action(async (id: string, signal: string | undefined, o: { all?: boolean }) => killContainer(ctx(), id, parseSignal(signal), Boolean(o.all)));
+    .action(async (id: string, signal: string | undefined, o: { all?: boolean }) => (await lc()).killContainer(ctx(), id, parseSignal(signal), Boolean(o.all)));
 
   program
     .command('delete')
     .description('delete a container and everything rind made for it')
     .option('-f, --force', 'kill it first if it is running')
     .argument('<id>')
-    .action(async (id: string, o: { force?: boolean }) => deleteContainer(ctx(), id, Boolean(o.force)));
+    .action(async (id: string, o: { force?: boolean }) => (await lc()).deleteContainer(ctx(), id, Boolean(o.force)));
 
   program
     .command('list')
@@ -129,7 +128,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .option('-f, --format <format>', 'table or json', 'table')
     .option('-q, --quiet', 'ids only')
     .action(async (o: { format: string; quiet?: boolean }) => {
-      const all = listContainers(ctx());
+      const all = (await lc()).listContainers(ctx());
       if (o.quiet) return void process.stdout.write(all.map((s) => `${s.id}\n`).join(''));
       if (o.format === 'json') return void process.stdout.write(`${JSON.stringify(all)}\n`);
       if (o.format !== 'table') throw new RindError(`invalid format ${o.format}: use table or json`);
@@ -173,9 +172,9 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .argument('<id>')
     .argument('[command...]')
     .action(async (id: string, command: string[], o: Record<string, any>) => {
-      const code = await execInContainer(ctx(), {
+      const code = await (await ex()).execInContainer(ctx(), {
         id,
-        process: o.process ? parseProcessFile(o.process) : undefined,
+        process: o.process ? (await ex()).parseProcessFile(o.process) : undefined,
         args: command,
         env: o.env,
         cwd: o.cwd,
@@ -196,7 +195,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .argument('<id>')
     .argument('[ps-args...]')
     .action(async (id: string, _ps: string[], o: { format: string }) => {
-      const pids = await containerPids(ctx(), id);
+      const pids = await (await ex()).containerPids(ctx(), id);
       if (o.format === 'json') process.stdout.write(`${JSON.stringify(pids)}\n`);
       else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
     });
@@ -212,7 +211,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       const ms = (/^(\d+)(ms|s|m)?$/.exec(o.interval) ?? []).slice(1);
       const interval = Number(ms[0] ?? 5) * (ms[1] === 'ms' ? 1 : ms[1] === 'm' ? 60_000 : 1000);
       for (;;) {
-        const data = await containerStats(c, id);
+        const data = await (await ex()).containerStats(c, id);
         process.stdout.write(`${JSON.stringify({ type: 'stats', id, data })}\n`);
         if (o.stats) return;
         await new Promise((r) => setTimeout(r, interval));

@@ -15,6 +15,7 @@ test('defaults', () => {
   assert.equal(o.settleSeconds, 10);
   assert.equal(o.deadlineSeconds, undefined);
   assert.equal(o.progress, true);
+  assert.equal(o.memoryMiB, 128);
 });
 
 test('flags as commander hands them over', () => {
