@@ -4,7 +4,7 @@ import type { RunnableSpec } from '../oci/spec.js';
 import type { Accel } from './accel.js';
 
 export const DEFAULT_MEM_MIB = 128;
-export const MIN_MEM_MIB = 64;
+export const MIN_MEM_MIB = 128; // below this the guest (agent, 10 serial ports, 9p) can run out of memory at boot
 export const SHARE_TAG = 'rindshare';
 /** virtio-serial ports for concurrent `exec` sessions (rind.exec0..N-1) */
 export const EXEC_PORTS = 8;
