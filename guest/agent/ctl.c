@@ -1,5 +1,5 @@
 /* rind guest agent: the rind.ctl channel (docs/protocol.md, "ctl channel messages").
- * Framing (uint32 LE length + NUL-terminated strings), request parsing, replies. */
+ * Framing (uint32 LE length + NUL-terminated strings), replies, dispatch of the verbs. */
 #include "agent.h"
 #include <errno.h>
 #include <poll.h>
@@ -14,179 +14,148 @@ struct port ctl_port = { .fd = -1 };
 
 static char in[4 + CTL_MAX];
 static size_t in_len;
-static int discarding;  /* bad length seen: ignore input until the host disconnects */
+static int discarding;  /* bad length seen: ignore input until the host leaves */
 static int64_t last_data;
+static int sender_seen; /* the port looked connected since the partial message began */
 
 /* A sender writes a message at once. A partial message without progress for this long
- * is from a host that died mid-message; its hang-up can go unseen if the next client
- * connected at once (virtio-console then reports "connected" throughout). */
+ * is from a host that died mid-message (a hang-up says little: it may be stale, or go
+ * unseen when the next client connected at once). */
 #define CTL_STALE_MS 1000
 
-static char out[8192];
-static size_t out_len;
+/* The reply being built: a 4-byte length, then strings. It grows up to the message limit. */
+static char *out;
+static size_t out_cap, out_len;
+static int out_over;            /* a reply did not fit: it is replaced by an error */
+
+/* Replies not written yet. The port may look disconnected while a client is there: the
+ * guest learns of a connection on another virtqueue than its data, so a request can be
+ * read before the news. Such replies wait for the port to be writable; those of a client
+ * seen connected that then left are dropped (ctl_disconnected). A client tells a stray
+ * reply from its own with `ping nonce=` (docs/protocol.md). */
+static char *pend;
+static size_t pend_len, pend_cap;
+#define PEND_MAX (2 * (4 + CTL_MAX))
 
 /* ---- replies ---- */
 
-static void reply_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void reply_add(const char *fmt, ...)
+static int out_room(size_t need)
 {
-	va_list ap;
-	size_t room = sizeof out - out_len;
+	if (out_len + need <= out_cap)
+		return 0;
+	size_t cap = out_cap ? out_cap : 8192;
+	while (cap < out_len + need)
+		cap *= 2;
+	if (cap > 4 + CTL_MAX && out_len + need <= 4 + CTL_MAX)
+		cap = 4 + CTL_MAX;
+	char *b = cap <= 4 + CTL_MAX ? realloc(out, cap) : NULL;
+	if (!b) {
+		out_over = 1;
+		return -1;
+	}
+	out = b;
+	out_cap = cap;
+	return 0;
+}
+
+void reply_add(const char *fmt, ...)
+{
+	va_list ap, ap2;
 	va_start(ap, fmt);
-	int n = vsnprintf(out + out_len, room, fmt, ap);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= room)
-		n = room - 1; /* truncated; vsnprintf terminated it */
+	if (n < 0 || out_over || out_room(n + 1) < 0) {
+		va_end(ap2);
+		return;
+	}
+	vsnprintf(out + out_len, n + 1, fmt, ap2);
+	va_end(ap2);
 	for (char *c = out + out_len; c < out + out_len + n; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
 	out_len += n + 1;
 }
 
-static void reply_begin(const char *status)
+void reply_begin(const char *status)
 {
 	out_len = 4;
+	out_over = 0;
+	if (out_room(4) < 0)
+		fatal("ctl: out of memory");
 	reply_add("%s", status);
 }
 
-/* The host may have left already: a reply that cannot go out in ~2 s is dropped. */
-static void reply_send(void)
+/* Writes what the port takes now; the poll loop does the rest (ctl_want_write). */
+static void ctl_flush(void)
 {
-	uint32_t n = out_len - 4;
-	out[0] = n, out[1] = n >> 8, out[2] = n >> 16, out[3] = n >> 24;
-	if (write_full(ctl_port.fd, out, out_len, 2000) < 0)
-		logmsg("ctl: reply dropped (host gone)");
+	size_t off = 0;
+	while (off < pend_len) {
+		ssize_t n = write(ctl_port.fd, pend + off, pend_len - off);
+		if (n > 0)
+			off += n;
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else if (n < 0 && errno == EAGAIN) /* full, or no host (yet) */
+			break;
+		else {
+			logmsg("ctl: %zu reply bytes dropped: %s", pend_len - off, n < 0 ? strerror(errno) : "short write");
+			off = pend_len;
+		}
+	}
+	memmove(pend, pend + off, pend_len - off);
+	pend_len -= off;
 }
 
-static void reply_error(const char *msg)
+int ctl_want_write(void)
+{
+	return pend_len > 0;
+}
+
+void reply_send(void)
+{
+	if (out_over) {
+		logmsg("ctl: reply too long");
+		reply_begin("error");
+		reply_add("msg=reply too long");
+	}
+	uint32_t n = out_len - 4;
+	out[0] = n, out[1] = n >> 8, out[2] = n >> 16, out[3] = n >> 24;
+	if (pend_len + out_len > pend_cap) {
+		size_t cap = pend_len + out_len > PEND_MAX ? 0 : pend_len + out_len + 4096;
+		char *b = cap ? realloc(pend, cap) : NULL;
+		if (!b) { /* nobody has read the earlier replies */
+			logmsg("ctl: reply dropped (%zu bytes not taken by the host)", pend_len);
+			return;
+		}
+		pend = b, pend_cap = cap;
+	}
+	memcpy(pend + pend_len, out, out_len);
+	pend_len += out_len;
+	ctl_flush();
+}
+
+void reply_error(const char *msg)
 {
 	reply_begin("error");
 	reply_add("msg=%s", msg);
 	reply_send();
 }
 
-/* ---- request parsing ---- */
-
-static int parse_num(const char *s, long long min, long long max, long long *v)
-{
-	char *end;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return *s && !*end && !errno && *v >= min && *v <= max ? 0 : -1;
-}
-
-static int parse_rlimit(const char *s, struct rlim *rl)
-{
-	char buf[96];
-	long long res, v[2];
-	if (strlen(s) >= sizeof buf)
-		return -1;
-	strcpy(buf, s);
-	char *f[3], *save = NULL;
-	for (int i = 0; i < 3; i++)
-		if (!(f[i] = strtok_r(i ? NULL : buf, ",", &save)))
-			return -1;
-	if (strtok_r(NULL, ",", &save) || parse_num(f[0], 0, 63, &res))
-		return -1;
-	for (int i = 0; i < 2; i++)
-		if (parse_num(f[i + 1], -1, INT64_MAX, &v[i]))
-			return -1;
-	rl->resource = res;
-	rl->soft = v[0] < 0 ? ~0ULL : (unsigned long long)v[0];
-	rl->hard = v[1] < 0 ? ~0ULL : (unsigned long long)v[1];
-	return 0;
-}
-
-static int parse_gids(const char *s, struct create_req *r, size_t cap)
-{
-	char buf[4096];
-	long long v;
-	if (strlen(s) >= sizeof buf)
-		return -1;
-	strcpy(buf, s);
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (r->ngids >= cap || parse_num(t, 0, UINT32_MAX, &v))
-			return -1;
-		r->gids[r->ngids++] = v;
-	}
-	return 0;
-}
-
-/* kv[0..n) are "key=value" strings. Arrays are sized by n, which bounds every count. */
-static int parse_create(char **kv, size_t n, struct create_req *r)
-{
-	long long v;
-	size_t na = 0, ne = 0;
-	memset(r, 0, sizeof *r);
-	r->umask = 022;
-	r->cwd = "/";
-	r->argv = calloc(n + 1, sizeof *r->argv);
-	r->envp = calloc(n + 1, sizeof *r->envp);
-	r->mounts = calloc(n + 1, sizeof *r->mounts);
-	r->rlimits = calloc(n + 1, sizeof *r->rlimits);
-	r->gids = calloc(4096, sizeof *r->gids);
-	if (!r->argv || !r->envp || !r->mounts || !r->rlimits || !r->gids)
-		return fail("out of memory");
-	for (size_t i = 0; i < n; i++) {
-		char *k = kv[i], *val = strchr(k, '=');
-		if (!val)
-			return fail("malformed key: %.64s", k);
-		*val++ = 0;
-		if (!strcmp(k, "share"))
-			r->share = val;
-		else if (!strcmp(k, "rootfs"))
-			r->rootfs = val;
-		else if (!strcmp(k, "hostname"))
-			r->hostname = val;
-		else if (!strcmp(k, "cwd"))
-			r->cwd = val;
-		else if (!strcmp(k, "arg"))
-			r->argv[na++] = val;
-		else if (!strcmp(k, "env"))
-			r->envp[ne++] = val;
-		else if (!strcmp(k, "mount"))
-			r->mounts[r->nmounts++] = val;
-		else if (!strcmp(k, "rlimit")) {
-			if (parse_rlimit(val, &r->rlimits[r->nrlimits++]))
-				return fail("bad rlimit: %.64s", val);
-		} else if (!strcmp(k, "gids")) {
-			if (parse_gids(val, r, 4096))
-				return fail("bad gids: %.64s", val);
-		} else if (!strcmp(k, "readonly") || !strcmp(k, "terminal")) {
-			if (parse_num(val, 0, 1, &v))
-				return fail("bad %s: %.64s", k, val);
-			*(k[0] == 'r' ? &r->readonly : &r->terminal) = v;
-		} else if (!strcmp(k, "uid") || !strcmp(k, "gid")) {
-			if (parse_num(val, 0, UINT32_MAX, &v))
-				return fail("bad %s: %.64s", k, val);
-			if (k[0] == 'u')
-				r->uid = v;
-			else
-				r->gid = v;
-		} else if (!strcmp(k, "umask")) {
-			if (parse_num(val, 0, 0777, &v))
-				return fail("bad umask: %.64s", val);
-			r->umask = v;
-		}
-		/* unknown keys (net=...) are ignored: room for later extensions */
-	}
-	if (!r->share || !r->rootfs)
-		return fail("create needs share= and rootfs=");
-	if (!na)
-		return fail("create needs at least one arg=");
-	return 0;
-}
-
 /* ---- verbs ---- */
 
-static void do_ping(void)
+static void do_ping(char **kv, size_t n)
 {
 	struct utsname u;
 	uname(&u);
 	reply_begin("ok");
 	reply_add("version=1");
 	reply_add("kernel=%s", u.release);
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(kv[i], "nonce=", 6)) {
+			reply_add("%s", kv[i]);
+			break;
+		}
 	reply_send();
 }
 
@@ -196,9 +165,26 @@ static void do_create(char **kv, size_t n)
 	int pid = parse_create(kv, n, &r);
 	if (pid == 0)
 		pid = workload_create(&r);
-	free(r.argv), free(r.envp), free(r.mounts), free(r.rlimits), free(r.gids);
+	create_req_free(&r);
 	if (pid < 0) {
 		logmsg("create: %s", err_msg);
+		reply_error(err_msg);
+		return;
+	}
+	reply_begin("ok");
+	reply_add("pid=%d", pid);
+	reply_send();
+}
+
+static void do_exec(char **kv, size_t n)
+{
+	struct exec_req r;
+	int pid = parse_exec(kv, n, &r);
+	if (pid == 0)
+		pid = exec_start(&r);
+	proc_spec_free(&r.proc);
+	if (pid < 0) {
+		logmsg("exec: %s", err_msg);
 		reply_error(err_msg);
 		return;
 	}
@@ -242,7 +228,7 @@ static void handle(char *msg, size_t len)
 	for (size_t i = 0, j = 0; i < len; i += strlen(msg + i) + 1)
 		s[j++] = msg + i;
 	if (!strcmp(s[0], "ping"))
-		do_ping();
+		do_ping(s + 1, n - 1);
 	else if (!strcmp(s[0], "create"))
 		do_create(s + 1, n - 1);
 	else if (!strcmp(s[0], "start")) {
@@ -252,6 +238,12 @@ static void handle(char *msg, size_t len)
 			reply_begin("ok"), reply_send();
 	} else if (!strcmp(s[0], "signal"))
 		do_signal(s + 1, n - 1);
+	else if (!strcmp(s[0], "exec"))
+		do_exec(s + 1, n - 1);
+	else if (!strcmp(s[0], "ps"))
+		do_ps();
+	else if (!strcmp(s[0], "stats"))
+		do_stats();
 	else {
 		char m[128];
 		snprintf(m, sizeof m, "unknown verb: %.64s", s[0]);
@@ -260,16 +252,28 @@ static void handle(char *msg, size_t len)
 	free(s);
 }
 
-/* The host left: forget any partial message and wait for it to come back. */
+/* The port looks disconnected: wait for a host (SIGIO). If the last request's sender was
+ * seen connected, it left: its partial message and unwritten replies go. A request read
+ * while the port already looked disconnected is from a client whose connection the guest
+ * has not heard of yet (see pend): all is kept. ctl_tick drops what stays partial. */
 static void ctl_disconnected(void)
 {
-	in_len = 0;
-	discarding = 0;
+	if (sender_seen) {
+		if (pend_len)
+			logmsg("ctl: reply dropped (host gone)");
+		in_len = pend_len = 0;
+		discarding = 0;
+	}
 	port_off(&ctl_port);
 }
 
 void ctl_event(short revents)
 {
+	int connected = !(revents & (POLLHUP | POLLERR));
+	if ((revents & POLLOUT) && pend_len)
+		ctl_flush();
+	if (connected)
+		sender_seen = 1;
 	if (!(revents & POLLIN)) {
 		if (revents & (POLLHUP | POLLERR))
 			ctl_disconnected();
@@ -289,6 +293,8 @@ void ctl_event(short revents)
 			return;
 		}
 		last_data = now_ms();
+		if (!in_len && !discarding) /* a message begins */
+			sender_seen = connected;
 		if (discarding)
 			continue;
 		in_len += n;

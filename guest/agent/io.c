@@ -1,57 +1,108 @@
-/* rind guest agent: the rind.io channel (docs/protocol.md, "io channel frames").
- * Workload output -> STDOUT/STDERR frames; host frames -> stdin, signals, winsize, EXIT_ACK. */
+/* rind guest agent: one io channel (docs/protocol.md, "io channel frames"): rind.io or an exec port.
+ * Output -> STDOUT/STDERR/EXIT frames without blocking; host frames -> stdin, signals, winsize, ACK. */
 #include "agent.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
-struct port io_port = { .fd = -1 };
-int io_acked;
-static int io_broken;           /* a write found the host gone: output is dropped */
-
-static unsigned char in[8 + RIND_FRAME_MAX];
-static size_t in_len;
-static int stalled;             /* a STDIN frame waits for room in sbuf */
-
-static unsigned char sbuf[STDIN_MAX]; /* stdin bytes not yet taken by the workload */
-static size_t s_off, s_len;
-static int stdin_eof;           /* STDIN_EOF seen: close stdin once sbuf is flushed */
-static int stdin_gone;          /* stdin is closed: STDIN frames are dropped */
-
-static unsigned char out[8 + RIND_FRAME_MAX];
+#define IN_MAX (8 + RIND_FRAME_MAX)
+#define OUT_MAX (8 + RIND_FRAME_MAX)
 
 static uint32_t le32(const unsigned char *p)
 {
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* One allocation; large enough that malloc maps it, so freeing it gives the memory back. */
+int chan_alloc(struct sess *s)
+{
+	unsigned char *b = malloc(IN_MAX + OUT_MAX + STDIN_MAX);
+	if (!b)
+		return fail("out of memory");
+	s->in = b;
+	s->out = b + IN_MAX;
+	s->sbuf = s->out + OUT_MAX;
+	return 0;
+}
+
+void chan_release(struct sess *s)
+{
+	free(s->in);
+	s->in = s->out = s->sbuf = NULL;
+}
+
 /* ---- guest -> host ---- */
 
-/* Blocks until the frame is out: the host always reads io. */
-void io_send(int type, const void *payload, uint32_t len)
+int chan_pending(const struct sess *s)
 {
-	if (io_broken)
+	return s->out_len > 0;
+}
+
+/* The host side is gone: from now on output is read and dropped. */
+void chan_broken(struct sess *s, const char *why)
+{
+	if (!s->broken)
+		logmsg("%s: host side gone (%s), dropping output", s->name, why);
+	s->broken = 1;
+	s->out_off = s->out_len = 0;
+}
+
+/* Writes as much of the pending frame as the port takes now; poll (POLLOUT) does the rest.
+ * Not to an exec port that looked disconnected: whoever connects next is not its host. */
+void chan_flush(struct sess *s)
+{
+	if (s->hup_since)
 		return;
-	if (payload != out + 8)
-		memcpy(out + 8, payload, len);
-	out[0] = type, out[1] = out[2] = out[3] = 0;
-	out[4] = len, out[5] = len >> 8, out[6] = len >> 16, out[7] = len >> 24;
-	if (write_full(io_port.fd, out, 8 + len, -1) < 0) {
-		io_broken = 1;
-		logmsg("io: host side gone (%s), dropping output", strerror(errno));
+	while (s->out_off < s->out_len) {
+		ssize_t n = write(s->port.fd, s->out + s->out_off, s->out_len - s->out_off);
+		if (n > 0) {
+			s->out_off += n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		chan_broken(s, n < 0 ? strerror(errno) : "write returned 0");
+		return;
+	}
+	s->out_off = s->out_len = 0;
+	int64_t now = now_ms();
+	if (s->exit_queued) {
+		s->exit_sent = 1;
+		s->ack_until = now + ACK_WAIT_MS;
+	} else if (s->exited) {
+		s->drain_idle_until = now + DRAIN_IDLE_MS;
 	}
 }
 
-/* One read from a workload output fd. 1: data sent, 0: EOF (fd closed), -1: nothing now.
- * EIO on a pty master means every slave fd is closed: EOF. */
-int io_pump(int *fd, int type)
+/* Queues the frame whose payload is at s->out + 8 (nothing may be pending). */
+static void queue(struct sess *s, int type, uint32_t len)
 {
-	ssize_t n = read(*fd, out + 8, RIND_FRAME_MAX);
+	if (s->broken)
+		return;
+	unsigned char *h = s->out;
+	h[0] = type, h[1] = h[2] = h[3] = 0;
+	h[4] = len, h[5] = len >> 8, h[6] = len >> 16, h[7] = len >> 24;
+	s->out_off = 0;
+	s->out_len = 8 + len;
+	chan_flush(s);
+}
+
+/* One read from a process output fd, only while nothing is pending.
+ * 1: data queued (or dropped), 0: EOF (fd closed), -1: nothing now.
+ * EIO on a pty master means every slave fd is closed: EOF. */
+int chan_pump(struct sess *s, int *fd, int type)
+{
+	ssize_t n = read(*fd, s->out + 8, RIND_FRAME_MAX);
 	if (n > 0) {
-		io_send(type, out + 8, n);
+		if (s->exited)
+			s->drain_idle_until = now_ms() + DRAIN_IDLE_MS;
+		queue(s, type, n);
 		return 1;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -61,9 +112,18 @@ int io_pump(int *fd, int type)
 	return 0;
 }
 
+void chan_send_exit(struct sess *s)
+{
+	unsigned char *p = s->out + 8;
+	uint32_t c = s->code;
+	p[0] = c, p[1] = c >> 8, p[2] = c >> 16, p[3] = c >> 24;
+	s->exit_queued = 1;
+	queue(s, RIND_F_EXIT, 4);
+}
+
 /* ---- host -> guest ---- */
 
-static void handle_frame(int type, const unsigned char *p, uint32_t len)
+static void handle_frame(struct sess *s, int type, const unsigned char *p, uint32_t len)
 {
 	int32_t v;
 	switch (type) {
@@ -71,142 +131,211 @@ static void handle_frame(int type, const unsigned char *p, uint32_t len)
 		return;
 	case RIND_F_STDIN_EOF:
 		if (!len) {
-			stdin_eof = 1;
+			s->stdin_eof = 1;
 			return;
 		}
 		break;
 	case RIND_F_SIGNAL:
 		if (len == 4) {
 			v = le32(p);
-			if (wl.pid && !wl.exited && v > 0 && v < 65)
-				kill(wl.pid, v);
+			if (s->pid && !s->exited && v > 0 && v < 65)
+				kill(s->pid, v);
 			return;
 		}
 		break;
 	case RIND_F_WINSIZE:
 		if (len == 4) {
-			workload_winsize(p[0] | p[1] << 8, p[2] | p[3] << 8);
+			sess_winsize(s, p[0] | p[1] << 8, p[2] | p[3] << 8);
 			return;
 		}
 		break;
 	case RIND_F_EXIT_ACK:
 		if (!len) {
-			io_acked = 1;
+			s->acked = 1;
 			return;
 		}
 		break;
+	case RIND_F_HELLO: /* a repeated or untokened one: nothing to do */
+		if (len == 4)
+			return;
+		break;
 	}
-	logmsg("io: ignoring frame type %d len %u", type, (unsigned)len);
+	logmsg("%s: ignoring frame type %d len %u", s->name, type, (unsigned)len);
 }
 
-static void parse(void)
+/* This session's shim is connected: output may flow (it was held, so drain it afresh). */
+static void got_hello(struct sess *s)
+{
+	if (!s->hello && s->exited) {
+		s->drain_idle_until = now_ms() + DRAIN_IDLE_MS;
+		s->drain_until = now_ms() + DRAIN_MAX_MS;
+	}
+	s->hello = 1;
+}
+
+static void parse(struct sess *s)
 {
 	size_t off = 0;
-	stalled = 0;
-	while (in_len - off >= 8) {
-		const unsigned char *h = in + off;
+	s->stalled = 0;
+	while (s->in_len - off >= 8) {
+		const unsigned char *h = s->in + off;
 		uint32_t len = le32(h + 4);
-		if (len > RIND_FRAME_MAX || h[1] || h[2] || h[3])
-			fatal("io: protocol violation from the host (type %d len %u)", h[0], (unsigned)len);
-		if (in_len - off < 8 + len)
+		if (len > RIND_FRAME_MAX || h[1] || h[2] || h[3]) {
+			if (!s->is_exec)
+				fatal("io: protocol violation from the host (type %d len %u)", h[0], (unsigned)len);
+			/* an exec host is one client among several: it loses its session's input */
+			logmsg("%s: protocol violation from the host (type %d len %u)", s->name, h[0], (unsigned)len);
+			s->in_len = 0;
+			chan_host_gone(s, "protocol violation");
+			return;
+		}
+		if (s->in_len - off < 8 + len)
 			break;
-		if (h[0] == RIND_F_STDIN && !stdin_gone && !stdin_eof) {
-			if (s_len + len > STDIN_MAX) {
-				stalled = 1; /* stop reading io until the workload takes some */
+		if (s->token && !s->hello) { /* a former shim's frames, until our HELLO */
+			if (h[0] == RIND_F_HELLO && len == 4 && le32(h + 8) == s->token)
+				got_hello(s);
+			else if (!s->dropped++)
+				logmsg("%s: dropping frames a former shim sent", s->name);
+			off += 8 + len;
+			continue;
+		}
+		if (h[0] == RIND_F_EXIT_ACK && s->is_exec && !len) {
+			/* the shim's last frame: what follows in this read (one virtqueue buffer,
+			 * so one connection) breaks the protocol and is dropped; later reads are
+			 * the next session's */
+			s->acked = 1;
+			off = s->in_len;
+			break;
+		}
+		if (h[0] == RIND_F_STDIN && !s->stdin_gone && !s->stdin_eof) {
+			if (s->s_len + len > STDIN_MAX) {
+				s->stalled = 1; /* stop reading the port until the process takes some */
 				break;
 			}
-			if (s_off + s_len + len > STDIN_MAX) {
-				memmove(sbuf, sbuf + s_off, s_len);
-				s_off = 0;
+			if (s->s_off + s->s_len + len > STDIN_MAX) {
+				memmove(s->sbuf, s->sbuf + s->s_off, s->s_len);
+				s->s_off = 0;
 			}
-			memcpy(sbuf + s_off + s_len, h + 8, len);
-			s_len += len;
+			memcpy(s->sbuf + s->s_off + s->s_len, h + 8, len);
+			s->s_len += len;
 		} else {
-			handle_frame(h[0], h + 8, len);
+			handle_frame(s, h[0], h + 8, len);
 		}
 		off += 8 + len;
 	}
-	memmove(in, in + off, in_len - off);
-	in_len -= off;
+	memmove(s->in, s->in + off, s->in_len - off);
+	s->in_len -= off;
 }
 
-int io_want_read(void)
+/* An exec session's host is gone for good: its process sees a hang-up. */
+void chan_host_gone(struct sess *s, const char *why)
 {
-	return !stalled;
+	chan_broken(s, why);
+	s->port.on = 0;
+	s->hup_since = 0;
+	sess_close_stdio(s);
 }
 
-void io_event(short revents)
+/* The port looks disconnected. rind.io waits for its host to come back (SIGIO). An exec
+ * port before the hello waits for its shim the same way; after the hello its shim is gone,
+ * unless the guest saw a stale state: the news of a connection (one virtqueue) can lag
+ * behind its data (another), so the agent may read the hello first. sess.c looks again
+ * after EXEC_HUP_GRACE_MS; meanwhile the port is neither read nor written. */
+static void hangup(struct sess *s)
 {
+	port_off(&s->port);
+	if (s->is_exec && s->hello && !s->hup_since)
+		s->hup_since = now_ms();
+}
+
+/* Poll reported revents for the port. */
+void chan_port_event(struct sess *s, short revents)
+{
+	if ((revents & POLLOUT) && chan_pending(s))
+		chan_flush(s);
+	if ((revents & (POLLHUP | POLLERR)) && !(revents & POLLOUT) && chan_pending(s) && !s->is_exec)
+		chan_broken(s, "hang-up");
 	if (revents & POLLIN) {
-		ssize_t n = read(io_port.fd, in + in_len, sizeof in - in_len);
+		size_t room = IN_MAX - s->in_len;
+		ssize_t n = room ? read(s->port.fd, s->in + s->in_len, room) : -1;
 		if (n > 0) {
-			in_len += n;
-			parse();
-		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			port_off(&io_port);
+			if (!s->token) /* any frame is the hello */
+				got_hello(s);
+			s->in_len += n;
+			parse(s);
+		} else if (room && (n == 0 || (errno != EAGAIN && errno != EINTR))) {
+			hangup(s);
 		}
 	} else if (revents & (POLLHUP | POLLERR)) {
-		port_off(&io_port);
+		hangup(s);
 	}
 }
 
-/* Takes in the io frames the guest already holds, so that frames the host sent
- * before `create` are handled as "no workload yet" (io and ctl are not ordered). */
-void io_catch_up(void)
+/* Whether the port is read: not while a STDIN frame waits for room, and not on an exec
+ * port after EXIT_ACK (what comes next belongs to the port's next session). */
+int chan_want_input(const struct sess *s)
 {
-	struct pollfd pf = { .fd = io_port.fd, .events = POLLIN };
-	while (io_port.on && !stalled && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
-		io_event(pf.revents);
+	return s->port.on && !s->stalled && !s->hup_since && !(s->is_exec && s->acked);
 }
 
-/* ---- the workload's stdin ---- */
-
-int io_stdin_pending(void)
+/* Takes in the frames the guest already holds: before `create`, so that frames the host
+ * sent earlier are handled as "no workload yet" (io and ctl are not ordered); for exec,
+ * to see an EXIT_ACK that crossed a new `exec` on the same port. */
+void chan_catch_up(struct sess *s)
 {
-	return s_len || stdin_eof;
+	struct pollfd pf = { .fd = s->port.fd, .events = POLLIN };
+	while (chan_want_input(s) && poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
+		chan_port_event(s, POLLIN);
 }
 
-/* Closes the workload's stdin and drops whatever it did not take. */
-void io_stdin_close(void)
+/* ---- the process's stdin ---- */
+
+int stdin_pending(const struct sess *s)
 {
-	if (wl.in_fd >= 0)
-		close(wl.in_fd);
-	wl.in_fd = -1;
-	stdin_gone = 1;
-	s_off = s_len = 0;
-	if (stalled)
-		parse();
+	return s->s_len || s->stdin_eof;
 }
 
-/* wl.in_fd is writable (or stdin must be closed). */
-void io_stdin_event(void)
+/* Closes the process's stdin and drops whatever it did not take. */
+void stdin_close(struct sess *s)
 {
-	while (s_len) {
-		ssize_t n = write(wl.in_fd, sbuf + s_off, s_len);
+	if (s->in_fd >= 0)
+		close(s->in_fd);
+	s->in_fd = -1;
+	s->stdin_gone = 1;
+	s->s_off = s->s_len = 0;
+	if (s->stalled)
+		parse(s);
+}
+
+/* s->in_fd is writable (or stdin must be closed). */
+void stdin_event(struct sess *s)
+{
+	while (s->s_len) {
+		ssize_t n = write(s->in_fd, s->sbuf + s->s_off, s->s_len);
 		if (n > 0) {
-			s_off += n;
-			s_len -= n;
+			s->s_off += n;
+			s->s_len -= n;
 		} else if (n < 0 && errno == EINTR) {
 			continue;
 		} else if (n < 0 && errno == EAGAIN) {
 			break;
-		} else { /* EPIPE: the workload closed its stdin */
-			io_stdin_close();
+		} else { /* EPIPE: the process closed its stdin */
+			stdin_close(s);
 			return;
 		}
 	}
-	if (!s_len) {
-		s_off = 0;
-		if (stdin_eof) {
+	if (!s->s_len) {
+		s->s_off = 0;
+		if (s->stdin_eof) {
 			/* a pty has no EOF of its own: type the EOF character, as a user would */
 			struct termios t;
-			if (wl.pty && tcgetattr(wl.in_fd, &t) == 0 && write(wl.in_fd, &t.c_cc[VEOF], 1) < 0)
-				logmsg("io: cannot send EOF to the pty: %s", strerror(errno));
-			stdin_eof = 0;
-			io_stdin_close();
+			if (s->pty && tcgetattr(s->in_fd, &t) == 0 && write(s->in_fd, &t.c_cc[VEOF], 1) < 0)
+				logmsg("%s: cannot send EOF to the pty: %s", s->name, strerror(errno));
+			s->stdin_eof = 0;
+			stdin_close(s);
 			return;
 		}
 	}
-	if (stalled)
-		parse();
+	if (s->stalled)
+		parse(s);
 }

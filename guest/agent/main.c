@@ -1,5 +1,5 @@
 /* rind guest agent (PID 1 of the microVM): boot, virtio-serial ports, the poll loop,
- * reaping, and the exit sequence (drain output, EXIT, wait for EXIT_ACK, power off). */
+ * reaping, and power-off once the workload's session has ended. */
 #include "agent.h"
 #include <dirent.h>
 #include <errno.h>
@@ -18,12 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DRAIN_IDLE_MS 100
-#define DRAIN_MAX_MS 2000
-#define ACK_WAIT_MS 5000
-
-static int64_t drain_idle_until, drain_until, ack_until;
-static int exit_sent;
+struct sess wl;
 
 static void boot_mount(const char *src, const char *dir, const char *type,
 		       unsigned long flags, const char *data)
@@ -91,44 +86,83 @@ static void boot(void)
 	loopback_up();
 }
 
-/* Opens the virtio-serial port whose name is `want`; the kernel may still be adding it. */
-static int open_port(const char *want)
+/* Reads the name of /sys/class/virtio-ports/<dev>: 1, or 0 while the host has not named it yet. */
+static int port_name(const char *dev, char *name, size_t len)
 {
+	char path[300];
+	snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", dev);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, name, len - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	name[n] = 0;
+	name[strcspn(name, "\n")] = 0;
+	return 1;
+}
+
+/* Opens rind.ctl, rind.io and rind.exec0..7 (no udev: names are in sysfs). The kernel adds
+ * ports and learns their names asynchronously, so this waits until ctl and io are there and
+ * every port present has its name; a missing exec port only makes `exec` on it fail.
+ * All stay open for the VM's life: virtio-serial drops what a host sends to a closed port. */
+static void open_ports(void)
+{
+	static const char *want[2 + NEXEC] = { "rind.ctl", "rind.io", "rind.exec0", "rind.exec1",
+		"rind.exec2", "rind.exec3", "rind.exec4", "rind.exec5", "rind.exec6", "rind.exec7" };
+	int fds[2 + NEXEC];
 	int64_t end = now_ms() + 10000;
+	for (int k = 0; k < 2 + NEXEC; k++)
+		fds[k] = -1;
 	for (;;) {
+		int unnamed = 0;
 		DIR *d = opendir("/sys/class/virtio-ports");
 		struct dirent *e;
 		while (d && (e = readdir(d))) {
-			char path[300], name[64];
+			char name[64], path[300];
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			ssize_t n = fd < 0 ? -1 : read(fd, name, sizeof name - 1);
-			if (fd >= 0)
-				close(fd);
-			if (n <= 0)
+			if (!port_name(e->d_name, name, sizeof name)) {
+				unnamed++;
 				continue;
-			name[n] = 0;
-			name[strcspn(name, "\n")] = 0;
-			if (strcmp(name, want))
-				continue;
-			snprintf(path, sizeof path, "/dev/%s", e->d_name);
-			fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-			if (fd >= 0) {
-				closedir(d);
-				/* SIGIO tells us when the host side (dis)connects or sends data */
-				if (fcntl(fd, F_SETOWN, getpid()) < 0 ||
-				    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC) < 0)
-					fatal("O_ASYNC on %s: %s", path, strerror(errno));
-				return fd;
+			}
+			for (int k = 0; k < 2 + NEXEC; k++) {
+				if (fds[k] >= 0 || strcmp(name, want[k]))
+					continue;
+				snprintf(path, sizeof path, "/dev/%s", e->d_name);
+				fds[k] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+				if (fds[k] < 0)
+					unnamed++; /* its device node may not be there yet: retry */
 			}
 		}
 		if (d)
 			closedir(d);
-		if (now_ms() > end)
-			fatal("virtio-serial port %s not found", want);
+		int all = 1;
+		for (int k = 0; k < 2 + NEXEC; k++)
+			all &= fds[k] >= 0;
+		if (all || (fds[0] >= 0 && fds[1] >= 0 && !unnamed))
+			break;
+		if (now_ms() > end) {
+			if (fds[0] < 0 || fds[1] < 0)
+				fatal("virtio-serial port %s not found", fds[0] < 0 ? want[0] : want[1]);
+			break;
+		}
 		nanosleep(&(struct timespec){ 0, 10 * 1000000 }, NULL);
+	}
+	/* SIGIO tells us when the host side of a port (dis)connects or sends data */
+	for (int k = 0; k < 2 + NEXEC; k++)
+		if (fds[k] >= 0 && (fcntl(fds[k], F_SETOWN, getpid()) < 0 ||
+		    fcntl(fds[k], F_SETFL, fcntl(fds[k], F_GETFL) | O_ASYNC) < 0))
+			fatal("O_ASYNC on %s: %s", want[k], strerror(errno));
+	ctl_port.fd = fds[0];
+	ctl_port.on = 1;
+	sess_init(&wl, "io", 0, fds[1]);
+	if (chan_alloc(&wl) < 0)
+		fatal("io: %s", err_msg);
+	for (int i = 0; i < NEXEC; i++) {
+		if (fds[2 + i] < 0)
+			logmsg("virtio-serial port %s not found: exec on it is refused", want[2 + i]);
+		exec_set_port(i, fds[2 + i]);
 	}
 }
 
@@ -144,16 +178,9 @@ static void reap(void)
 	int st;
 	pid_t p;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (p != wl.pid || wl.exited)
-			continue;
-		wl.exited = 1;
-		wl.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		int64_t now = now_ms();
-		drain_idle_until = now + DRAIN_IDLE_MS;
-		drain_until = now + DRAIN_MAX_MS;
-		io_stdin_close();
-		if (wl.start_fd >= 0)
-			close(wl.start_fd), wl.start_fd = -1;
+		struct sess *s = p == wl.pid && !wl.exited ? &wl : exec_by_pid(p);
+		if (s)
+			sess_exited(s, st);
 	}
 }
 
@@ -167,20 +194,16 @@ static void on_signals(int sfd)
 			if (si[i].ssi_signo == SIGCHLD)
 				chld = 1;
 			else if (si[i].ssi_signo == SIGIO) { /* a host (re)connected, or data */
-				ctl_port.on = io_port.on = 1;
-				ctl_port.rearm_ms = io_port.rearm_ms = REARM_MIN_MS;
+				ctl_port.on = wl.port.on = 1;
+				ctl_port.rearm_ms = wl.port.rearm_ms = REARM_MIN_MS;
+				for (int k = 0; k < NEXEC; k++)
+					if (exec_session(k) && !exec_session(k)->broken &&
+					    !exec_session(k)->hup_since)
+						exec_session(k)->port.on = 1;
 			}
 		}
 	if (chld)
 		reap();
-}
-
-static void pump(int *fd, int type, short revents)
-{
-	if (!(revents & (POLLIN | POLLHUP | POLLERR)) || *fd < 0)
-		return;
-	if (io_pump(fd, type) > 0 && wl.exited)
-		drain_idle_until = now_ms() + DRAIN_IDLE_MS;
 }
 
 static int min_timeout(int t, int64_t deadline, int64_t now)
@@ -191,12 +214,12 @@ static int min_timeout(int t, int64_t deadline, int64_t now)
 	return t < 0 || d < t ? (int)d : t;
 }
 
-/* Timers: port re-polling and the exit sequence. Returns the poll timeout. */
+/* Timers: port re-polling and the sessions' exit sequences. Returns the poll timeout. */
 static int timers(void)
 {
 	int64_t now = now_ms();
 	int t = -1;
-	struct port *ports[] = { &ctl_port, &io_port };
+	struct port *ports[] = { &ctl_port, &wl.port };
 	for (int i = 0; i < 2; i++) {
 		struct port *pt = ports[i];
 		if (pt->on)
@@ -211,26 +234,19 @@ static int timers(void)
 	int ct = ctl_tick(now);
 	if (ct >= 0)
 		t = min_timeout(t, now + ct, now);
-	if (wl.exited && !exit_sent) {
-		int outputs = (wl.out_fd >= 0) + (wl.err_fd >= 0);
-		if (!outputs || now >= drain_idle_until || now >= drain_until) {
-			if (wl.out_fd >= 0)
-				close(wl.out_fd), wl.out_fd = -1;
-			if (wl.err_fd >= 0)
-				close(wl.err_fd), wl.err_fd = -1;
-			unsigned char code[4] = { wl.code, wl.code >> 8, wl.code >> 16, wl.code >> 24 };
-			io_send(RIND_F_EXIT, code, 4);
-			exit_sent = 1;
-			ack_until = now + ACK_WAIT_MS;
-		} else {
-			t = min_timeout(t, drain_idle_until < drain_until ? drain_idle_until : drain_until, now);
-		}
+	for (int i = 0; i < NEXEC; i++) {
+		struct sess *s = exec_session(i);
+		int st = s ? sess_tick(s, now) : -1;
+		if (s && s->done)
+			exec_end(i); /* exec sessions never power the VM off */
+		else if (st >= 0)
+			t = min_timeout(t, now + st, now);
 	}
-	if (exit_sent) {
-		if (io_acked || now >= ack_until)
-			shutdown_vm();
-		t = min_timeout(t, ack_until, now);
-	}
+	int st = sess_tick(&wl, now);
+	if (wl.done)
+		shutdown_vm();
+	if (st >= 0)
+		t = min_timeout(t, now + st, now);
 	return t;
 }
 
@@ -238,36 +254,28 @@ static _Noreturn void loop(int sfd)
 {
 	for (;;) {
 		int timeout = timers();
-		struct pollfd p[6];
-		int n = 0, i_ctl = -1, i_io = -1, i_out = -1, i_err = -1, i_in = -1;
+		struct pollfd p[2 + 4 * (1 + NEXEC)];
+		int n = 0, i_ctl = -1;
 		p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (wl.out_fd >= 0)
-			i_out = n, p[n++] = (struct pollfd){ .fd = wl.out_fd, .events = POLLIN };
-		if (wl.err_fd >= 0)
-			i_err = n, p[n++] = (struct pollfd){ .fd = wl.err_fd, .events = POLLIN };
-		if (wl.in_fd >= 0 && io_stdin_pending())
-			i_in = n, p[n++] = (struct pollfd){ .fd = wl.in_fd, .events = POLLOUT };
-		if (io_port.on && io_want_read())
-			i_io = n, p[n++] = (struct pollfd){ .fd = io_port.fd, .events = POLLIN };
+		n = sess_poll(&wl, p, n);
+		for (int i = 0; i < NEXEC; i++)
+			if (exec_session(i))
+				n = sess_poll(exec_session(i), p, n);
 		if (ctl_port.on)
-			i_ctl = n, p[n++] = (struct pollfd){ .fd = ctl_port.fd, .events = POLLIN };
+			i_ctl = n, p[n++] = (struct pollfd){ .fd = ctl_port.fd,
+							     .events = POLLIN | (ctl_want_write() ? POLLOUT : 0) };
 		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll: %s", strerror(errno));
 		}
-		/* handlers may close workload fds: check they are still the ones polled */
 		if (p[0].revents)
 			on_signals(sfd);
-		if (i_out >= 0 && wl.out_fd == p[i_out].fd)
-			pump(&wl.out_fd, RIND_F_STDOUT, p[i_out].revents);
-		if (i_err >= 0 && wl.err_fd == p[i_err].fd)
-			pump(&wl.err_fd, RIND_F_STDERR, p[i_err].revents);
-		if (i_in >= 0 && wl.in_fd == p[i_in].fd && p[i_in].revents)
-			io_stdin_event();
-		if (i_io >= 0 && p[i_io].revents)
-			io_event(p[i_io].revents);
-		if (i_ctl >= 0 && p[i_ctl].revents) /* last: `create` opens new fds */
+		sess_dispatch(&wl, p);
+		for (int i = 0; i < NEXEC; i++)
+			if (exec_session(i))
+				sess_dispatch(exec_session(i), p);
+		if (i_ctl >= 0 && p[i_ctl].revents) /* last: `create` and `exec` open new fds */
 			ctl_event(p[i_ctl].revents);
 	}
 }
@@ -288,8 +296,6 @@ int main(void)
 	if (sfd < 0)
 		fatal("signalfd: %s", strerror(errno));
 
-	ctl_port.fd = open_port("rind.ctl");
-	io_port.fd = open_port("rind.io");
-	ctl_port.on = io_port.on = 1;
+	open_ports();
 	loop(sfd);
 }

@@ -1,5 +1,5 @@
-/* rind guest agent: the workload process.
- * create (fork, stdio, chroot, limits, credentials, exe lookup), start, signals, winsize. */
+/* rind guest agent: processes in the container (the workload and exec'd ones).
+ * spawn (fork, stdio, chroot, limits, credentials, exe lookup), create/start/signal of the workload. */
 #include "agent.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +17,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-struct workload wl = { .start_fd = -1, .in_fd = -1, .out_fd = -1, .err_fd = -1 };
-
-static struct winsize winsz;    /* last WINSIZE, applied when the pty appears */
-
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ---- in the child, before execve ---- */
@@ -37,8 +33,8 @@ static int executable(const char *path)
 	return access(path, X_OK);
 }
 
-/* Finds args[0] like execvp would, with the PATH of the workload's env. */
-static int find_exe(const struct create_req *r, char *out, size_t outlen)
+/* Finds args[0] like execvp would, with the PATH of the process's env. */
+static int find_exe(const struct proc_spec *r, char *out, size_t outlen)
 {
 	const char *name = r->argv[0], *path = DEFAULT_PATH;
 	if (!name[0])
@@ -69,7 +65,7 @@ static int find_exe(const struct create_req *r, char *out, size_t outlen)
 	return fail("executable file not found in $PATH: %s", name);
 }
 
-static int child_setup(const struct create_req *r, int stdio[3], char *exe, size_t exelen)
+static int child_setup(const struct proc_spec *r, int stdio[3], char *exe, size_t exelen)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -105,24 +101,32 @@ static int child_setup(const struct create_req *r, int stdio[3], char *exe, size
 	return find_exe(r, exe, exelen);
 }
 
-/* Sets up, reports "\0" (ready) or an error text on `report`, waits for `start`. */
-static _Noreturn void child(const struct create_req *r, int stdio[3], int report, int go)
+/* Sets up, then with a barrier reports "\0" (ready) on `report` and waits for `start`
+ * before execve; without one it execs at once. Setup and exec errors go to `report`. */
+static _Noreturn void child(const struct proc_spec *r, int stdio[3], int report, int go)
 {
 	char exe[PATH_MAX], c;
 	if (child_setup(r, stdio, exe, sizeof exe) < 0) {
 		if (write(report, err_msg, strlen(err_msg)) < 0) { /* parent sees EOF */ }
 		_exit(126);
 	}
-	if (write(report, "", 1) != 1)
-		_exit(126);
-	close(report);
-	ssize_t n;
-	do
-		n = read(go, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1) /* the agent gave up on this container */
-		_exit(127);
+	if (go >= 0) {
+		if (write(report, "", 1) != 1)
+			_exit(126);
+		close(report);
+		ssize_t n;
+		do
+			n = read(go, &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1) /* the agent gave up on this container */
+			_exit(127);
+	}
 	execve(exe, r->argv, r->envp);
+	if (go < 0) { /* report is close-on-exec: EOF there means the exec worked */
+		fail("exec %s: %s", exe, strerror(errno));
+		if (write(report, err_msg, strlen(err_msg)) < 0) { /* parent sees EOF */ }
+		_exit(127);
+	}
 	dprintf(2, "rind: exec %s: %s\n", exe, strerror(errno));
 	_exit(127);
 }
@@ -135,7 +139,7 @@ static int set_nonblock(int fd)
 }
 
 /* Opens a pty from the container's devpts instance, so the workload sees /dev/pts/N. */
-static int open_pty(int *master, int *slave)
+static int open_pty(int *master, int *slave, const struct sess *s)
 {
 	int unlock = 0;
 	*master = open(ROOT_DIR "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -146,13 +150,15 @@ static int open_pty(int *master, int *slave)
 		close(*master);
 		return fail("open pty: %s", strerror(errno));
 	}
-	if (winsz.ws_row || winsz.ws_col)
-		ioctl(*master, TIOCSWINSZ, &winsz);
+	struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
+	if (ws.ws_row || ws.ws_col)
+		ioctl(*master, TIOCSWINSZ, &ws);
 	return 0;
 }
 
-/* Reads the child's setup report: 0 when it is ready, -1 with err_msg set. */
-static int read_report(int fd)
+/* Reads the child's report: 0 when it is ready (barrier: "\0"; none: EOF at its
+ * execve), -1 with err_msg set. */
+static int read_report(int fd, int barrier)
 {
 	char b[sizeof err_msg];
 	size_t n = 0;
@@ -161,7 +167,7 @@ static int read_report(int fd)
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		int left = end - now_ms();
 		if (left <= 0 || poll(&pf, 1, left) == 0)
-			return fail("workload setup timed out");
+			return fail("process setup timed out");
 		ssize_t r = read(fd, b + n, sizeof b - 1 - n);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -171,29 +177,26 @@ static int read_report(int fd)
 		if (n == sizeof b - 1)
 			break;
 	}
-	if (n == 1 && b[0] == 0)
+	if (barrier ? n == 1 && b[0] == 0 : !n)
 		return 0;
 	if (!n)
-		return fail("workload setup failed");
+		return fail("process setup failed");
 	b[n] = 0;
 	return fail("%s", b);
 }
 
-int workload_create(const struct create_req *r)
+/* Forks a process set up in the container root and fills s's process fields. With a
+ * barrier it waits before execve until s->start_fd is written. Returns its pid or -1. */
+int proc_spawn(const struct proc_spec *r, struct sess *s, int barrier)
 {
 	int report[2] = { -1, -1 }, go[2] = { -1, -1 }, in[2] = { -1, -1 };
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, master = -1, slave = -1;
-	if (wl.pid)
-		return fail("the container was already created");
-	io_catch_up();
-	if (rootfs_setup(r) < 0)
-		goto fail_mounts;
-	if (pipe2(report, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+	if (pipe2(report, O_CLOEXEC) < 0 || (barrier && pipe2(go, O_CLOEXEC) < 0)) {
 		fail("pipe: %s", strerror(errno));
 		goto fail_fds;
 	}
 	if (r->terminal) {
-		if (open_pty(&master, &slave) < 0)
+		if (open_pty(&master, &slave, s) < 0)
 			goto fail_fds;
 	} else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		fail("pipe: %s", strerror(errno));
@@ -208,26 +211,28 @@ int workload_create(const struct create_req *r)
 		int stdio[3] = { in[0], out[1], err[1] };
 		if (r->terminal)
 			stdio[0] = stdio[1] = stdio[2] = slave;
-		close(report[0]), close(go[1]);
+		close(report[0]);
+		if (barrier)
+			close(go[1]);
 		child(r, stdio, report[1], go[0]);
 	}
 	close(report[1]), close(go[0]), close(in[0]), close(out[1]), close(err[1]), close(slave);
 	report[1] = go[0] = in[0] = out[1] = err[1] = slave = -1;
-	if (read_report(report[0]) < 0) {
+	if (read_report(report[0], barrier) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto fail_fds;
 	}
 	close(report[0]);
-	wl.pid = pid;
-	wl.start_fd = go[1];
-	wl.pty = r->terminal;
+	s->pid = pid;
+	s->start_fd = go[1];
+	s->pty = r->terminal;
 	if (r->terminal) {
-		wl.out_fd = master;
-		wl.in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+		s->out_fd = master;
+		s->in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
 		set_nonblock(master);
 	} else {
-		wl.in_fd = in[1], wl.out_fd = out[0], wl.err_fd = err[0];
+		s->in_fd = in[1], s->out_fd = out[0], s->err_fd = err[0];
 		set_nonblock(in[1]), set_nonblock(out[0]), set_nonblock(err[0]);
 	}
 	return pid;
@@ -237,9 +242,23 @@ fail_fds:
 				err[0], err[1], master, slave, -2 }; *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
-fail_mounts:
-	rootfs_teardown();
 	return -1;
+}
+
+/* create: identity, network, the container root, then the workload, blocked before execve. */
+int workload_create(const struct create_req *r)
+{
+	if (wl.pid)
+		return fail("the container was already created");
+	chan_catch_up(&wl);
+	if (identity_apply(r->seed, r->time) < 0 || net_setup(r) < 0)
+		return -1;
+	int pid = rootfs_setup(r);
+	if (pid == 0)
+		pid = proc_spawn(&r->proc, &wl, 1);
+	if (pid < 0)
+		rootfs_teardown();
+	return pid;
 }
 
 int workload_start(void)
@@ -265,13 +284,4 @@ int workload_signal(int signo, int all)
 	if (kill(all ? -1 : wl.pid, signo) < 0 && !(all && errno == ESRCH))
 		return fail("kill: %s", strerror(errno));
 	return 0;
-}
-
-void workload_winsize(unsigned rows, unsigned cols)
-{
-	winsz.ws_row = rows;
-	winsz.ws_col = cols;
-	int fd = wl.out_fd >= 0 ? wl.out_fd : wl.in_fd;
-	if (wl.pty && fd >= 0)
-		ioctl(fd, TIOCSWINSZ, &winsz);
 }

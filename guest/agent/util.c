@@ -1,10 +1,10 @@
 /* rind guest agent: small helpers shared by all modules.
- * Console logging, error messages for replies, power-off, clocks, bounded writes. */
+ * Console logging, error messages for replies, power-off, clocks, port state, numbers. */
 #include "agent.h"
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/reboot.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,43 +66,19 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Writes all of buf to a non-blocking fd. Gives up (-1) on an error, when the
- * peer hangs up, or after timeout_ms (< 0: no limit). */
-int write_full(int fd, const void *buf, size_t len, int timeout_ms)
-{
-	const char *p = buf;
-	int64_t end = now_ms() + timeout_ms;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w > 0) {
-			p += w;
-			len -= w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN)
-			return -1;
-		int wait = -1;
-		if (timeout_ms >= 0) {
-			int64_t left = end - now_ms();
-			if (left <= 0)
-				return -1;
-			wait = (int)left;
-		}
-		struct pollfd pf = { .fd = fd, .events = POLLOUT };
-		if (poll(&pf, 1, wait) < 0 && errno != EINTR)
-			return -1;
-		if ((pf.revents & (POLLHUP | POLLERR)) && !(pf.revents & POLLOUT))
-			return -1;
-	}
-	return 0;
-}
-
 void port_off(struct port *p)
 {
 	p->on = 0;
 	p->off_since = now_ms();
 	if (!p->rearm_ms)
 		p->rearm_ms = REARM_MIN_MS;
+}
+
+/* Decimal in [min, max], nothing else: 0, or -1. */
+int parse_num(const char *s, long long min, long long max, long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return *s && !*end && !errno && *v >= min && *v <= max ? 0 : -1;
 }

@@ -60,9 +60,10 @@ test('busybox httpd in a microVM answers on the container IP; the VM reaches the
   assert.equal(r.status, 0, r.stderr);
   assert.equal(await get(`http://${a1.ip}:8080/`, 60_000), 'hello from web1\n');
 
-  // guest sees the engine's address, MAC and default route
+  // the guest gets the namespace's address and routes (CNI host-local set no default route: add one)
+  inNs(a2.netnsPath, 'ip', 'route', 'add', 'default', 'via', '10.214.0.1', 'dev', 'eth0');
   const b2 = webBundle('web2', a2.netnsPath, [
-    'sh', '-c', `ip -o -4 addr show eth0; ip route; ping -c 1 -W 5 10.214.0.1 >/dev/null && echo gw-ok; wget -q -O - http://${a1.ip}:8080/`,
+    'sh', '-c', `cat /sys/class/net/eth0/address; ip -o -4 addr show eth0; ip route; ping -c 1 -W 5 10.214.0.1 >/dev/null && echo gw-ok; wget -q -O - http://${a1.ip}:8080/`,
   ]);
   const r2 = rind(env, ['run', '--bundle', b2, 'web2']);
   const out = r2.stdout.toString();
@@ -70,6 +71,8 @@ test('busybox httpd in a microVM answers on the container IP; the VM reaches the
   assert.match(out, new RegExp(`inet ${a2.ip.replace(/\./g, '\\.')}/24`));
   assert.match(out, /default via 10\.214\.0\.1/);
   assert.match(out, /gw-ok/);
+  const vethMac = JSON.parse(inNs(a2.netnsPath, 'ip', '-j', 'link', 'show', 'eth0'))[0].address;
+  assert.equal(out.split('\n')[0], vethMac, "the guest's NIC has the container interface's MAC (also when cloned)");
   assert.match(out, /hello from web1/);
 
   assert.equal(rind(env, ['delete', '--force', 'web1']).status, 0);
