@@ -149,6 +149,7 @@ void chan_flush(struct sess *s);
 void chan_broken(struct sess *s, const char *why);
 int chan_pump(struct sess *s, int *fd, int type);
 void chan_send_exit(struct sess *s);
+void chan_send_hello(struct sess *s);
 void chan_port_event(struct sess *s, short revents);
 void chan_host_gone(struct sess *s, const char *why);
 void chan_catch_up(struct sess *s);

@@ -87,6 +87,7 @@ int exec_start(const struct exec_req *r)
 		chan_release(s);
 		return -1;
 	}
+	chan_send_hello(s);
 	active[i] = 1;
 	return pid;
 }

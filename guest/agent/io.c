@@ -121,6 +121,13 @@ void chan_send_exit(struct sess *s)
 	queue(s, RIND_F_EXIT, 4);
 }
 
+/* An exec session opens with an empty STDOUT frame: the exec shim sends nothing before it,
+ * so input meant for a session the agent refused never reaches the next one on the port. */
+void chan_send_hello(struct sess *s)
+{
+	queue(s, RIND_F_STDOUT, 0);
+}
+
 /* ---- host -> guest ---- */
 
 static void handle_frame(struct sess *s, int type, const unsigned char *p, uint32_t len)

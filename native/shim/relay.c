@@ -102,6 +102,14 @@ static void feed(const uint8_t *b, size_t n)
 	}
 }
 
+/* exec mode: the agent opens every session with an empty STDOUT frame; until its first byte
+ * arrives the session may not exist (a refused exec), so nothing is sent that could leak
+ * into the next session on this port */
+static int session_open(void)
+{
+	return !S.exec || fp.off > 0;
+}
+
 /* the guest's stream is still to be read */
 static int want_sock(void)
 {
@@ -164,6 +172,8 @@ static int put_frame(uint8_t type, const uint8_t *payload, uint32_t len)
 /* turn pending control events into frames while there is room */
 static void fill_out(void)
 {
+	if (!session_open())
+		return;
 	if (guest_gone) {
 		pend_sigs = 0;
 		pend_winsz = pend_ack = pend_eof = 0;
@@ -200,7 +210,7 @@ static void fill_out(void)
 
 static int want_input(void)
 {
-	return in_open && S.in_fd >= 0 && !guest_gone && !S.exit_seen && !pend_eof &&
+	return session_open() && in_open && S.in_fd >= 0 && !guest_gone && !S.exit_seen && !pend_eof &&
 	       OUT_CAP - out_len >= 8 + MIN_READ;
 }
 
