@@ -15,9 +15,6 @@
 #define STDIN_MAX (1u << 20)    /* stdin bytes buffered for a process */
 #define NEXEC 8                 /* exec ports rind.exec0 .. rind.exec7 */
 
-/* host->guest, uint32 token: the first frame of an exec shim (docs/protocol.md, "exec
- * sessions"). Not in native/common/frame.h yet: it belongs there. */
-#define RIND_F_HELLO 21
 
 /* exit sequence of a session (sess.c) */
 #define DRAIN_IDLE_MS 100       /* output quiet this long after the exit: it is all out */

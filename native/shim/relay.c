@@ -172,12 +172,20 @@ static int put_frame(uint8_t type, const uint8_t *payload, uint32_t len)
 /* turn pending control events into frames while there is room */
 static void fill_out(void)
 {
+	static int hello_sent;
 	if (!session_open())
 		return;
 	if (guest_gone) {
 		pend_sigs = 0;
 		pend_winsz = pend_ack = pend_eof = 0;
 		return;
+	}
+	/* the agent relays an exec session's output only after the shim's first frame: send an
+	 * empty STDIN frame at once, so a session whose stdin stays silent still flows */
+	if (S.exec && !hello_sent) {
+		if (put_frame(RIND_F_STDIN, NULL, 0) < 0)
+			return;
+		hello_sent = 1;
 	}
 	for (int s = 1; pend_sigs && s < 64; s++) {
 		if (!(pend_sigs & (1ull << s)))

@@ -135,7 +135,7 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
 
 /** One request/reply with the agent of a live container. */
 export async function agentRequest(ctx: RuntimeContext, rec: ContainerRecord, verb: string, fields: string[], timeoutMs = 5000): Promise<Fields> {
-  const ctl = await CtlClient.connect(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
+  const ctl = await CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
   try {
     return await ctl.request(verb, fields, timeoutMs);
   } finally {

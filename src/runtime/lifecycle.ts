@@ -199,7 +199,7 @@ async function stopVm(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> 
 
 /** Opens the ctl channel of a live container. */
 async function connectCtl(ctx: RuntimeContext, rec: ContainerRecord): Promise<CtlClient> {
-  return CtlClient.connect(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
+  return CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
 }
 
 export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {

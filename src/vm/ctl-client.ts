@@ -1,6 +1,7 @@
 // Talks to the guest agent over the ctl virtio-serial port (QEMU's unix socket server).
 // One connection per CLI call; waits for the socket and the agent, bounded by deadlines.
 import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { encodeMessage, MessageDecoder, parseReply, sanitizeGuestText, type Reply, type Fields } from './ctl-codec.js';
 import { RindError } from '../util/errors.js';
 
@@ -22,7 +23,18 @@ export class CtlClient {
     sock.on('close', () => this.fail(new Error('ctl connection closed')));
   }
 
-  /** Connects, retrying while QEMU has not created the socket yet; `alive` aborts early. */
+  /** Connects (retrying while QEMU has not created the socket yet; `alive` aborts early) and syncs. */
+  static async open(path: string, deadline: number, alive: () => boolean = () => true): Promise<CtlClient> {
+    const c = await CtlClient.connect(path, deadline, alive);
+    try {
+      await c.sync(Math.max(1, deadline - Date.now()));
+      return c;
+    } catch (e) {
+      c.close();
+      throw e;
+    }
+  }
+
   static async connect(path: string, deadline: number, alive: () => boolean = () => true): Promise<CtlClient> {
     for (;;) {
       try {
@@ -59,10 +71,22 @@ export class CtlClient {
     }
   }
 
-  /** Sends one request and waits for its reply; an `error` reply becomes a RindError. */
-  async request(verb: string, fields: readonly string[], timeoutMs: number): Promise<Fields> {
-    this.sock.write(encodeMessage(verb, fields));
-    const reply = await new Promise<Reply | Error>((resolve) => {
+  /**
+   * Starts a conversation: the agent cannot always tell one client from the next (a reply to
+   * a client that left may reach us), so ping with a fresh nonce and skip replies until ours.
+   */
+  async sync(timeoutMs: number): Promise<Fields> {
+    const nonce = randomBytes(8).toString('hex');
+    const end = Date.now() + timeoutMs;
+    this.sock.write(encodeMessage('ping', [`nonce=${nonce}`]));
+    for (;;) {
+      const reply = await this.next(Math.max(1, end - Date.now()), 'ping');
+      if (reply.ok && reply.fields.get('nonce') === nonce) return reply.fields;
+    }
+  }
+
+  private next(timeoutMs: number, verb: string): Promise<Reply> {
+    return new Promise<Reply | Error>((resolve) => {
       const queued = this.queue.shift();
       if (queued) return resolve(queued);
       if (this.failure) return resolve(this.failure);
@@ -74,8 +98,16 @@ export class CtlClient {
         clearTimeout(timer);
         resolve(r);
       };
+    }).then((r) => {
+      if (r instanceof Error) throw new RindError(`guest agent: ${r.message}`);
+      return r;
     });
-    if (reply instanceof Error) throw new RindError(`guest agent: ${reply.message}`);
+  }
+
+  /** Sends one request and waits for its reply; an `error` reply becomes a RindError. */
+  async request(verb: string, fields: readonly string[], timeoutMs: number): Promise<Fields> {
+    this.sock.write(encodeMessage(verb, fields));
+    const reply = await this.next(timeoutMs, verb);
     if (!reply.ok) throw new RindError(`guest: ${sanitizeGuestText(reply.fields.get('msg') ?? 'unknown error')}`);
     return reply.fields;
   }

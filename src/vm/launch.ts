@@ -125,7 +125,7 @@ export async function launchVm(r: LaunchRequest): Promise<Launched> {
   let ctl: CtlClient | undefined;
   try {
     ctl = await CtlClient.connect(join(r.stateDir, 'ctl.sock'), deadline, alive);
-    const pong = await raceWithExit(ctl.request('ping', [], Math.max(1, deadline - Date.now())), exited);
+    const pong = await raceWithExit(ctl.sync(Math.max(1, deadline - Date.now())), exited);
     return { shimPid, shimStartTime, vmmPid, ctl, kernelRelease: pong.get('kernel') ?? '', bootMs: Date.now() - t0, exited };
   } catch (e) {
     ctl?.close();

@@ -113,7 +113,7 @@ async function buildTemplate(base: PlanInputs, qemu: string, dir: string, key: s
   try {
     const ctl = await CtlClient.connect(join(dir, 'ctl.sock'), Date.now() + bootTimeoutMs, () => !exited);
     try {
-      await ctl.request('ping', [], bootTimeoutMs);
+      await ctl.sync(bootTimeoutMs);
     } finally {
       ctl.close();
     }
