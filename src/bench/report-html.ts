@@ -7,6 +7,12 @@ import { renderTable } from './report-table.js';
 const COLORS: Record<string, string> = { rind: '#d6336c', runc: '#1c7ed6', crun: '#2f9e44' };
 const FALLBACK = ['#f08c00', '#7048e8', '#0c8599'];
 
+/** Bars of one group in three grey shades, darkest first. */
+function shades(...bars: [string, number | null][]): { name: string; color: string; value: number | null }[] {
+  const colors = ['#495057', '#adb5bd', '#dee2e6'];
+  return bars.map(([name, value], i) => ({ name, color: colors[i % colors.length], value }));
+}
+
 export function colorOf(name: string, i: number): string {
   return COLORS[name] ?? FALLBACK[i % FALLBACK.length];
 }
@@ -135,11 +141,7 @@ export function renderHtml(report: DensityReport): string {
   const memory = barChart(
     results.map((r) => ({
       label: r.runtime,
-      bars: [
-        { name: 'MemAvailable', color: '#495057', value: r.memoryPerServiceMiB.available },
-        { name: 'PSS', color: '#adb5bd', value: r.memoryPerServiceMiB.pss },
-        { name: 'cgroup', color: '#dee2e6', value: r.memoryPerServiceMiB.cgroup ?? null },
-      ],
+      bars: shades(['MemAvailable', r.memoryPerServiceMiB.available], ['PSS', r.memoryPerServiceMiB.pss], ['cgroup', r.memoryPerServiceMiB.cgroup ?? null]),
     })),
     'MiB per service',
     'memory per service',
@@ -147,11 +149,7 @@ export function renderHtml(report: DensityReport): string {
   const latency = barChart(
     results.map((r) => ({
       label: r.runtime,
-      bars: [
-        { name: 'p50', color: '#495057', value: r.startLatencyMs.p50 },
-        { name: 'p95', color: '#adb5bd', value: r.startLatencyMs.p95 },
-        { name: 'max', color: '#dee2e6', value: r.startLatencyMs.max },
-      ],
+      bars: shades(['p50', r.startLatencyMs.p50], ['p95', r.startLatencyMs.p95], ['max', r.startLatencyMs.max]),
     })),
     'milliseconds',
     'start latency',
