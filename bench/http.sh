@@ -31,7 +31,7 @@ for n in rind runc; do
   ip netns add rindhttp-$n
   ip=$(CNI_COMMAND=ADD CNI_CONTAINERID=http-$n CNI_NETNS=/run/netns/rindhttp-$n CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni \
     /usr/lib/cni/bridge < "$work/net.json" | sed -n 's/.*"address": *"\([0-9.]*\)\/.*/\1/p' | head -1)
-  mkdir -p "$work/b-$n"; ln -s ../rootfs "$work/b-$n/rootfs"
+  mkdir -p "$work/b-$n"; cp -a "$work/rootfs" "$work/b-$n/rootfs"
   (cd "$work/b-$n" && "$rind" spec)
   python3 - "$work/b-$n/config.json" "/run/netns/rindhttp-$n" <<'PY'
 import json, sys
@@ -44,7 +44,7 @@ json.dump(s, open(p, 'w'))
 PY
   t0=$(date +%s%N)
   if [ $n = rind ]; then "$rind" --root "$work/rind" run -d --bundle "$work/b-$n" web-$n </dev/null >/dev/null 2>"$work/err"
-  else runc --root "$work/runc" run -d --bundle "$work/b-$n" web-$n </dev/null >/dev/null 2>"$work/err"; fi
+  else runc --root "$work/runc" run -d --bundle "$work/b-$n" web-$n </dev/null >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }; fi
   until curl -s -o /dev/null -m 1 "http://$ip:8080/"; do sleep 0.01; done
   t1=$(date +%s%N)
   echo "$n: create -> first HTTP answer: $(( (t1 - t0) / 1000000 )) ms ($ip)"
