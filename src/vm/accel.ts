@@ -71,7 +71,7 @@ async function probe(a: Artifacts, key: string): Promise<AccelVerdict> {
 }
 
 /** Boots the real guest with rind.probe=1 under KVM; true if the agent's marker shows up in time. */
-function bootsUnderKvm(a: Artifacts, timeoutMs: number): Promise<true | string> {
+export function bootsUnderKvm(a: Artifacts, timeoutMs: number): Promise<true | string> {
   return new Promise((resolve) => {
     const child = spawn(
       a.qemu,
