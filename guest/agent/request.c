@@ -120,6 +120,16 @@ static int split_kv(char *kv, char **val)
 	return 0;
 }
 
+/* Splits kv[i] into *k and *val and offers it to the process keys.
+ * -1: error, 1: a process key (consumed), 0: the caller's own key. */
+static int take_key(struct proc_spec *p, char *kvi, char **k, char **val)
+{
+	*k = kvi;
+	if (split_kv(*k, val) < 0)
+		return -1;
+	return proc_key(p, *k, *val);
+}
+
 /* kv[0..n) are "key=value" strings. Arrays are sized by n, which bounds every count. */
 int parse_create(char **kv, size_t n, struct create_req *r)
 {
@@ -134,10 +144,8 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 	if (!r->mounts || !r->netifs || !r->netaddrs || !r->netroutes)
 		return fail("out of memory");
 	for (size_t i = 0; i < n; i++) {
-		char *k = kv[i], *val;
-		if (split_kv(k, &val) < 0)
-			return -1;
-		int t = proc_key(&r->proc, k, val);
+		char *k, *val;
+		int t = take_key(&r->proc, kv[i], &k, &val);
 		if (t < 0)
 			return -1;
 		if (t)
@@ -182,10 +190,8 @@ int parse_exec(char **kv, size_t n, struct exec_req *r)
 	if (proc_spec_alloc(&r->proc, n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		char *k = kv[i], *val;
-		if (split_kv(k, &val) < 0)
-			return -1;
-		int t = proc_key(&r->proc, k, val);
+		char *k, *val;
+		int t = take_key(&r->proc, kv[i], &k, &val);
 		if (t < 0)
 			return -1;
 		if (!t && !strcmp(k, "port")) {

@@ -15,6 +15,7 @@ import { isAlive, signalProcess } from '../host/proc.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RindError } from '../util/errors.js';
 import type { RuntimeContext } from './context.js';
+import { AGENT_REPLY_MS } from './lifecycle.js';
 
 export interface ExecRequest {
   id: string;
@@ -134,8 +135,8 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
 }
 
 /** One request/reply with the agent of a live container. */
-export async function agentRequest(ctx: RuntimeContext, rec: ContainerRecord, verb: string, fields: string[], timeoutMs = 5000): Promise<Fields> {
-  const ctl = await CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
+export async function agentRequest(ctx: RuntimeContext, rec: ContainerRecord, verb: string, fields: string[], timeoutMs = AGENT_REPLY_MS): Promise<Fields> {
+  const ctl = await CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + AGENT_REPLY_MS, () => isAlive(rec.shimPid, rec.shimStartTime));
   try {
     return await ctl.request(verb, fields, timeoutMs);
   } finally {

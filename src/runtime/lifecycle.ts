@@ -197,9 +197,15 @@ async function stopVm(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> 
   rec.vmmPid = undefined;
 }
 
+/**
+ * How long a live guest may take to answer. Under TCG on a loaded host (hundreds of VMs on
+ * two cores) the agent can need many seconds; a dead VM is noticed at once via the shim.
+ */
+export const AGENT_REPLY_MS = Number(process.env.RIND_AGENT_TIMEOUT_MS) || 30_000;
+
 /** Opens the ctl channel of a live container. */
 async function connectCtl(ctx: RuntimeContext, rec: ContainerRecord): Promise<CtlClient> {
-  return CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + 5000, () => isAlive(rec.shimPid, rec.shimStartTime));
+  return CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + AGENT_REPLY_MS, () => isAlive(rec.shimPid, rec.shimStartTime));
 }
 
 export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
@@ -210,7 +216,7 @@ export async function startContainer(ctx: RuntimeContext, id: string): Promise<v
     if (status !== 'created') throw new RindError(`cannot start container ${id}: it is ${status}, not created`);
     const ctl = await connectCtl(ctx, rec);
     try {
-      await ctl.request('start', [], 10_000);
+      await ctl.request('start', [], AGENT_REPLY_MS);
     } finally {
       ctl.close();
     }
@@ -233,7 +239,8 @@ export async function killContainer(ctx: RuntimeContext, id: string, signo: numb
     try {
       const ctl = await connectCtl(ctx, rec);
       try {
-        await ctl.request('signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], 5000);
+        // SIGKILL has a fallback (kill the VM), so it need not wait long for a slow guest
+        await ctl.request('signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], signo === 9 ? 5000 : AGENT_REPLY_MS);
       } finally {
         ctl.close();
       }

@@ -77,6 +77,10 @@ describe('podman --runtime rind', () => {
     const u = podman('exec', '-u', '65534', 'web', 'id', '-u');
     assert.equal(u.stdout.trim(), '65534', u.stderr);
     assert.equal(podman('exec', 'web', 'sh', '-c', 'exit 5').status, 5);
+    // -it: conmon hands rind a console socket; `script` gives podman the terminal it wants
+    const it = sh('script', ['-qec', ['podman', ...base, 'exec', '-it', 'web', 'sh', '-c', "'tty; exit 3'"].join(' '), '/dev/null'], { env });
+    assert.match(it.stdout, /\/dev\/pts\/\d+/, it.stderr);
+    assert.equal(it.status, 3);
     const ps = podman('ps', '--filter', 'name=web', '--format', '{{.Names}} {{.Status}}');
     assert.match(ps.stdout, /^web Up/m, ps.stderr);
     assert.equal(podman('inspect', 'web', '--format', '{{.State.Status}}').stdout.trim(), 'running');
