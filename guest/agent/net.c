@@ -264,8 +264,32 @@ static int link_set_mac(int sk, const char *name, const unsigned char mac[6])
 	return ifreq_op(sk, SIOCSIFHWADDR, &ifr, name);
 }
 
+/* Does the engine give interface `name` (len l) an IPv6 address? */
+static int has_v6_addr(const struct create_req *r, const char *name, size_t l)
+{
+	for (size_t j = 0; j < r->nnetaddrs; j++)
+		if (!strncmp(r->netaddrs[j], name, l) && r->netaddrs[j][l] == '\x1f' && strchr(r->netaddrs[j] + l, ':'))
+			return 1;
+	return 0;
+}
+
+/* An interface the engine gave no IPv6 address stays IPv4-only, as it is on the host: no
+ * router solicitations, MLD reports or DAD probes, which a bridge floods to every VM on it
+ * (each emulated guest then pays to receive them). */
+static void disable_ipv6(const char *name)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			logmsg("disable IPv6 on %s: %s", name, strerror(errno));
+		close(fd);
+	}
+}
+
 /* netif=<name>\x1f<mac>\x1f<mtu>: the nth netif is the nth NIC; down, MAC, renamed, MTU, up. */
-static int setup_link(int sk, const char *val, int nth)
+static int setup_link(int sk, const char *val, int nth, int v6)
 {
 	char b[128], *f[3], cur[IFNAMSIZ], tmp[IFNAMSIZ];
 	unsigned char mac[6];
@@ -302,6 +326,8 @@ static int setup_link(int sk, const char *val, int nth)
 		if (link_rename(sk, cur, name) < 0)
 			return fail("netif %s: rename %s: %s", name, cur, strerror(errno));
 	}
+	if (!v6)
+		disable_ipv6(name);
 	ifr.ifr_mtu = mtu;
 	if (ifreq_op(sk, SIOCSIFMTU, &ifr, name) < 0)
 		return fail("netif %s: MTU %lld: %s", name, mtu, strerror(errno));
@@ -408,7 +434,7 @@ int net_setup(const struct create_req *r)
 		return fail("network: socket: %s", strerror(errno));
 	int rc = 0;
 	for (size_t i = 0; !rc && i < r->nnetifs; i++)
-		rc = setup_link(sk, r->netifs[i], i);
+		rc = setup_link(sk, r->netifs[i], i, has_v6_addr(r, r->netifs[i], strcspn(r->netifs[i], "\x1f")));
 	close(sk);
 	for (size_t i = 0; !rc && i < r->nnetaddrs; i++)
 		rc = add_addr(r->netaddrs[i]);
