@@ -11,6 +11,7 @@ const ex = () => import('../runtime/exec.js');
 import { parseSignal } from '../oci/signals.js';
 import { defaultSpec } from '../oci/default-spec.js';
 import { RindError } from '../util/errors.js';
+import { forwardSignalsTo } from '../host/proc.js';
 import { registerBench } from './bench.js';
 
 type Ctx = () => RuntimeContext;
@@ -71,15 +72,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       await (await lc()).startContainer(c, id);
       const startMs = performance.now() - t;
       if (o.detach) return;
-      const pid = created.record.shimPid!;
-      const forward = (sig: NodeJS.Signals) => () => {
-        try {
-          process.kill(pid, sig);
-        } catch {
-          /* already gone */
-        }
-      };
-      for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const) process.on(s, forward(s));
+      forwardSignalsTo(created.record.shimPid!, created.record.shimStartTime);
       const t2 = performance.now();
       const code = await created.exited;
       const workloadMs = performance.now() - t2;

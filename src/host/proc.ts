@@ -39,3 +39,10 @@ export async function waitGone(pid: number | undefined, startTime: number | unde
   }
   return true;
 }
+
+/** Signals a foreground `run`/`exec` passes on to the shim (which forwards them to the guest). */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+export function forwardSignalsTo(pid: number, startTime?: number): void {
+  for (const s of FORWARDED) process.on(s, () => signalProcess(pid, s, startTime));
+}

@@ -9,13 +9,12 @@ import { findArtifacts } from '../vm/artifacts.js';
 import { processFields } from '../vm/agent-config.js';
 import { EXEC_PORTS } from '../vm/plan.js';
 import { spawnShim } from '../vm/launch.js';
-import { CtlClient } from '../vm/ctl-client.js';
 import type { Fields } from '../vm/ctl-codec.js';
-import { isAlive, signalProcess } from '../host/proc.js';
+import { forwardSignalsTo, isAlive, signalProcess } from '../host/proc.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RindError } from '../util/errors.js';
 import type { RuntimeContext } from './context.js';
-import { AGENT_REPLY_MS } from './lifecycle.js';
+import { agentRequest } from './agent.js';
 
 export interface ExecRequest {
   id: string;
@@ -127,21 +126,10 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
     }
   });
   if (r.detach) return undefined;
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const)
-    process.on(s, () => signalProcess(shimPid, s));
+  forwardSignalsTo(shimPid);
   const code = await exited;
   rmSync(execDir(ctx, r.id, port), { recursive: true, force: true });
   return code ?? 255;
-}
-
-/** One request/reply with the agent of a live container. */
-export async function agentRequest(ctx: RuntimeContext, rec: ContainerRecord, verb: string, fields: string[], timeoutMs = AGENT_REPLY_MS): Promise<Fields> {
-  const ctl = await CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + AGENT_REPLY_MS, () => isAlive(rec.shimPid, rec.shimStartTime));
-  try {
-    return await ctl.request(verb, fields, timeoutMs);
-  } finally {
-    ctl.close();
-  }
 }
 
 function liveRecord(ctx: RuntimeContext, id: string): ContainerRecord {

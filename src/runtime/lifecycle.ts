@@ -13,16 +13,16 @@ import { launchVm, type Launched } from '../vm/launch.js';
 import { ensureTemplate, clonePlanInputs, type Template } from '../vm/template.js';
 import type { RunnableSpec } from '../oci/spec.js';
 import { randomBytes } from 'node:crypto';
-import { CtlClient } from '../vm/ctl-client.js';
 import { qmp } from '../vm/qmp.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
-import { isAlive, signalProcess, waitGone } from '../host/proc.js';
+import { signalProcess, waitGone } from '../host/proc.js';
 import { hostTscKhz } from '../host/cpu.js';
 import { RindError } from '../util/errors.js';
 import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
 import { discover, wire, unwire, vmNics, agentNetFields } from '../net/wire.js';
 import type { NetConfig } from '../net/discover.js';
 import type { RuntimeContext } from './context.js';
+import { agentRequest, AGENT_REPLY_MS } from './agent.js';
 
 export interface CreateRequest {
   id: string;
@@ -197,29 +197,13 @@ async function stopVm(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> 
   rec.vmmPid = undefined;
 }
 
-/**
- * How long a live guest may take to answer. Under TCG on a loaded host (hundreds of VMs on
- * two cores) the agent can need many seconds; a dead VM is noticed at once via the shim.
- */
-export const AGENT_REPLY_MS = Number(process.env.RIND_AGENT_TIMEOUT_MS) || 30_000;
-
-/** Opens the ctl channel of a live container. */
-async function connectCtl(ctx: RuntimeContext, rec: ContainerRecord): Promise<CtlClient> {
-  return CtlClient.open(ctx.store.path(rec.id, 'ctl.sock'), Date.now() + AGENT_REPLY_MS, () => isAlive(rec.shimPid, rec.shimStartTime));
-}
-
 export async function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
   validateId(id);
   await ctx.store.withLock(id, async () => {
     const rec = ctx.store.read(id);
     const status = ctx.store.status(rec);
     if (status !== 'created') throw new RindError(`cannot start container ${id}: it is ${status}, not created`);
-    const ctl = await connectCtl(ctx, rec);
-    try {
-      await ctl.request('start', [], AGENT_REPLY_MS);
-    } finally {
-      ctl.close();
-    }
+    await agentRequest(ctx, rec, 'start', []);
     rec.status = 'running';
     ctx.store.write(rec);
   });
@@ -237,13 +221,8 @@ export async function killContainer(ctx: RuntimeContext, id: string, signo: numb
       return;
     }
     try {
-      const ctl = await connectCtl(ctx, rec);
-      try {
-        // SIGKILL has a fallback (kill the VM), so it need not wait long for a slow guest
-        await ctl.request('signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], signo === 9 ? 5000 : AGENT_REPLY_MS);
-      } finally {
-        ctl.close();
-      }
+      // SIGKILL has a fallback (kill the VM), so it need not wait long for a slow guest
+      await agentRequest(ctx, rec, 'signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], signo === 9 ? 5000 : AGENT_REPLY_MS);
     } catch (e) {
       // an unresponsive guest can still be killed: SIGKILL ends the VM itself
       if (signo !== 9) throw e;

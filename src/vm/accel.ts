@@ -1,13 +1,13 @@
 // Chooses the accelerator: KVM when a real boot of our guest under KVM works, else TCG.
 // The verdict is cached per (kernel, initramfs, host kernel, QEMU); TCG always comes with a warning.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { RindError } from '../util/errors.js';
 import { writeAtomic } from '../oci/state.js';
-import type { Artifacts } from './artifacts.js';
+import { fileIdentity, type Artifacts } from './artifacts.js';
 
 export type Accel = 'kvm' | 'tcg';
 export type AccelChoice = Accel | 'auto';
@@ -35,7 +35,7 @@ export function parseAccelChoice(value: string | undefined): AccelChoice {
 
 function verdictKey(a: Artifacts): string {
   const h = createHash('sha256');
-  for (const f of [a.kernel, a.initramfs, a.qemu]) h.update(`${f}:${statSync(f).mtimeMs}:${statSync(f).size}\n`);
+  for (const f of [a.kernel, a.initramfs, a.qemu]) h.update(`${fileIdentity(f)}\n`);
   h.update(release());
   return h.digest('hex').slice(0, 16);
 }

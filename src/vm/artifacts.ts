@@ -1,6 +1,6 @@
 // Locates what a VM is made of: guest kernel, initramfs (agent), the host shim and QEMU.
 // The set-up links them into <repo>/build; RIND_KERNEL/RIND_INITRAMFS/RIND_SHIM/RIND_QEMU override.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RindError } from '../util/errors.js';
@@ -43,4 +43,10 @@ export function findArtifacts(): Artifacts {
     shim: need('rind-shim', process.env.RIND_SHIM ?? join(build, 'rind-shim'), hint),
     qemu: need('QEMU', process.env.RIND_QEMU ?? '/usr/bin/qemu-system-x86_64', 'install qemu-system-x86'),
   };
+}
+
+/** A file's identity for cache keys: path, size and mtime (one stat). */
+export function fileIdentity(path: string): string {
+  const st = statSync(path);
+  return `${path}:${st.size}:${st.mtimeMs}`;
 }

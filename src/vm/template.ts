@@ -9,6 +9,7 @@ import { planVm, type PlanInputs } from './plan.js';
 import { CtlClient } from './ctl-client.js';
 import { QmpClient } from './qmp.js';
 import { cacheDir } from './accel.js';
+import { fileIdentity } from './artifacts.js';
 import { RindError } from '../util/errors.js';
 
 export const TEMPLATE_LAYOUT = 1;
@@ -49,15 +50,10 @@ export function templatePlanInputs(base: PlanInputs, dir: string): PlanInputs {
   };
 }
 
-function identity(path: string): string {
-  const st = statSync(path);
-  return `${path}:${st.size}:${st.mtimeMs}`;
-}
-
 export function templateKey(base: PlanInputs, qemu: string): string {
   const args = planVm(templatePlanInputs(base, '@DIR@')).qemuArgs;
   const h = createHash('sha256');
-  h.update(JSON.stringify({ layout: TEMPLATE_LAYOUT, args, files: [identity(base.kernel), identity(base.initramfs), identity(qemu)] }));
+  h.update(JSON.stringify({ layout: TEMPLATE_LAYOUT, args, files: [fileIdentity(base.kernel), fileIdentity(base.initramfs), fileIdentity(qemu)] }));
   return h.digest('hex').slice(0, 20);
 }
 
