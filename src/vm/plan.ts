@@ -87,7 +87,8 @@ export function planVm(inp: PlanInputs): VmPlan {
     '-serial', `file:${s}/console.log`,
     '-m', `${memMiB}M`, '-smp', String(vcpus),
     ...accelArgs,
-    '-kernel', inp.kernel, '-initrd', inp.initramfs, '-append', kernelCmdline,
+    // a clone's guest state comes from the template: QEMU need not read (and keep a copy of) the kernel
+    ...(inp.incoming ? [] : ['-kernel', inp.kernel, '-initrd', inp.initramfs, '-append', kernelCmdline]),
     '-qmp', `unix:${s}/qmp.sock,server=on,wait=off`,
     '-device', 'virtio-serial-device,max_ports=16',
     '-chardev', `socket,id=ctl,path=${s}/ctl.sock,server=on,wait=off`,

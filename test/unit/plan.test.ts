@@ -39,3 +39,13 @@ test('qemu args: accelerator, ports, share, state paths', () => {
   const kvm = planVm({ spec: spec(), accel: 'kvm', kernel: '/k', initramfs: '/i', stateDir: '/s', hostCpus: 2 });
   assert.match(kvm.qemuArgs.join(' '), /-accel kvm -cpu host/);
 });
+
+test('qemu args: a clone restores its guest instead of loading kernel and initramfs', () => {
+  const base = { spec: spec(), accel: 'tcg' as const, kernel: '/k', initramfs: '/i', stateDir: '/s', hostCpus: 2 };
+  const boot = planVm(base).qemuArgs;
+  const clone = planVm({ ...base, incoming: true, memoryFile: { path: '/t/ram', share: false } }).qemuArgs;
+  assert.ok(boot.includes('-kernel') && boot.includes('-initrd') && boot.includes('-append'));
+  assert.ok(!clone.includes('-kernel') && !clone.includes('-initrd') && !clone.includes('-append'));
+  assert.deepEqual(clone.slice(-2), ['-incoming', 'defer']);
+  assert.ok(clone.join(' ').includes('mem-path=/t/ram,share=off'));
+});
