@@ -2,7 +2,7 @@
 // RAM in a file; clones restore from it with the RAM mapped copy-on-write (docs/templates.md).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, openSync, closeSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { planVm, type PlanInputs } from './plan.js';
@@ -11,8 +11,11 @@ import { QmpClient } from './qmp.js';
 import { cacheDir } from './accel.js';
 import { fileIdentity } from './artifacts.js';
 import { RindError } from '../util/errors.js';
+import { isAlive } from '../host/proc.js';
 
 export const TEMPLATE_LAYOUT = 1;
+/** templates kept besides the one in use; each holds a guest-RAM-sized file */
+export const TEMPLATES_KEPT = 4;
 
 export interface Template {
   key: string;
@@ -65,6 +68,8 @@ function readValid(dir: string, key: string): Template | undefined {
     // a RAM file that changed since the save would make clones hang: never use it
     if (meta.key !== key || meta.layout !== TEMPLATE_LAYOUT || ram.size !== meta.ramBytes || ram.mtimeMs !== meta.ramMtimeMs || state.size !== meta.stateBytes || state.size === 0)
       return undefined;
+    const now = new Date();
+    utimesSync(join(dir, 'meta.json'), now, now); // last use, for pruning
     return { key, dir, ram: join(dir, 'ram'), state: join(dir, 'state'), memMiB: meta.memMiB };
   } catch {
     return undefined;
@@ -90,9 +95,43 @@ export async function ensureTemplate(base: PlanInputs, qemu: string, bootTimeout
     renameSync(tmp, dir);
     const built = readValid(dir, key);
     if (!built) throw new RindError(`template ${key} failed validation right after it was built`);
+    pruneTemplates(root, key, TEMPLATES_KEPT);
     return built;
   } finally {
     await release().catch(() => undefined);
+  }
+}
+
+/**
+ * Which template dirs to delete: all but the `keep` most recently used besides `current`, and build
+ * dirs of processes that are gone. Pure, so the policy is unit-tested.
+ */
+export function templatesToPrune(entries: { name: string; lastUse?: number }[], current: string, keep: number, alive: (pid: number) => boolean): string[] {
+  const doomed: string[] = [];
+  const kept = entries
+    .filter((e) => e.name !== current && /^[0-9a-f]{20}$/.test(e.name) && e.lastUse !== undefined)
+    .sort((a, b) => b.lastUse! - a.lastUse!);
+  doomed.push(...kept.slice(keep).map((e) => e.name));
+  for (const e of entries) {
+    const m = /^[0-9a-f]{20}\.build-(\d+)$/.exec(e.name);
+    if (m && !alive(Number(m[1]))) doomed.push(e.name);
+  }
+  return doomed;
+}
+
+/** Deletes templates nobody used lately (a clone still running keeps its RAM mapping: unlinking is safe). */
+function pruneTemplates(root: string, current: string, keep: number): void {
+  try {
+    const entries = readdirSync(root).map((name) => {
+      try {
+        return { name, lastUse: statSync(join(root, name, 'meta.json')).mtimeMs };
+      } catch {
+        return { name };
+      }
+    });
+    for (const name of templatesToPrune(entries, current, keep, (pid) => isAlive(pid))) rmSync(join(root, name), { recursive: true, force: true });
+  } catch {
+    /* pruning is housekeeping: never fails a create */
   }
 }
 
