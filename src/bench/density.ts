@@ -24,7 +24,8 @@ import type { DensityReport, RuntimeResult } from './types.js';
 export class BenchError extends Error {}
 
 /** Rough host memory per service (rind: a plainly booted 128 MiB TCG guest), for an early warning. */
-const ESTIMATE_MIB: Record<string, number> = { rind: 120, runc: 3, crun: 3 };
+/** rough MiB per service for the start-up warning (rind: ~28 cloned from a template, ~120 booted) */
+const ESTIMATE_MIB: Record<string, number> = { rind: process.env.RIND_TEMPLATES === '0' ? 120 : 30, runc: 3, crun: 3 };
 const LOW_MEMORY_FLOOR_NOTE = 'max(1 GiB, 5% of RAM)';
 
 function preflight(opts: DensityOptions): RuntimeDef[] {
@@ -47,7 +48,7 @@ function preflight(opts: DensityOptions): RuntimeDef[] {
   for (const n of opts.runtimes) {
     const need = ESTIMATE_MIB[n] * opts.count;
     if (need > availMiB - 1024)
-      process.stderr.write(`rind bench: warning: ${n} at N=${opts.count} may need ~${Math.round(need / 1024)} GiB (~${ESTIMATE_MIB[n]} MiB per service when booted plainly), MemAvailable is ${Math.round(availMiB / 1024)} GiB: services will not be started once MemAvailable falls below ${LOW_MEMORY_FLOOR_NOTE}\n`);
+      process.stderr.write(`rind bench: warning: ${n} at N=${opts.count} may need ~${Math.round(need / 1024)} GiB (~${ESTIMATE_MIB[n]} MiB per service), MemAvailable is ${Math.round(availMiB / 1024)} GiB: services will not be started once MemAvailable falls below ${LOW_MEMORY_FLOOR_NOTE}\n`);
   }
   return defs;
 }
