@@ -31,6 +31,33 @@ export function discover(netns: string): NetConfig {
   return { interfaces, routes };
 }
 
+/** An IPv4 address as the u32 value `tc ... u32 match u32 VALUE 0xffffffff` compares. */
+export function ipv4Hex(addr: string): string {
+  const o = addr.split('.').map(Number);
+  if (o.length !== 4 || o.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new RindError(`network: bad IPv4 address ${addr}`);
+  return '0x' + o.map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * `tc -batch` lines for the bridge→guest direction of one interface. Everything is mirrored to
+ * the tap except what the guest would only discard after being woken for it (under TCG a wake-up
+ * costs every VM on the bridge CPU for every broadcast: N² at density): ARP whose target is not
+ * one of the guest's IPv4 addresses (ARP sits at the network header, the target address at +24)
+ * and, for a guest without IPv6 addresses, all IPv6 (router solicitations and MLD reports of the
+ * other namespaces on the bridge). Those match a filter with only a class id, which ends the
+ * filter chain: they go on to the container namespace's own stack, which discards them at native
+ * cost (no `drop` action: act_gact is not in every kernel, and this needs none).
+ */
+function toGuestFilters(itf: NetConfig['interfaces'][number], tap: string): string[] {
+  const f = `filter add dev ${itf.name} parent ffff:`;
+  const v4 = itf.addrs.filter((a) => !a.includes(':')).map((a) => a.split('/')[0]);
+  const lines = v4.map((a) => `${f} prio 1 protocol arp u32 match u32 ${ipv4Hex(a)} 0xffffffff at 24 action mirred egress redirect dev ${tap}`);
+  lines.push(`${f} prio 2 protocol arp u32 match u32 0 0 classid ffff:1`);
+  if (!itf.addrs.some((a) => a.includes(':'))) lines.push(`${f} prio 3 protocol ipv6 u32 match u32 0 0 classid ffff:1`);
+  lines.push(`${f} prio 4 protocol all u32 match u8 0 0 action mirred egress redirect dev ${tap}`);
+  return lines;
+}
+
 /** `ip -batch` lines creating the taps and `tc -batch` lines mirroring veth <-> tap. Pure. */
 export function wiringScripts(cfg: NetConfig): { ip: string; tc: string } {
   const ip: string[] = [];
@@ -38,10 +65,8 @@ export function wiringScripts(cfg: NetConfig): { ip: string; tc: string } {
   cfg.interfaces.forEach((itf, i) => {
     const tap = tapName(i);
     ip.push(`tuntap add dev ${tap} mode tap`, `link set dev ${tap} mtu ${itf.mtu} up`);
-    for (const [from, to] of [[itf.name, tap], [tap, itf.name]]) {
-      tc.push(`qdisc add dev ${from} ingress`);
-      tc.push(`filter add dev ${from} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${to}`);
-    }
+    tc.push(`qdisc add dev ${itf.name} ingress`, ...toGuestFilters(itf, tap));
+    tc.push(`qdisc add dev ${tap} ingress`, `filter add dev ${tap} parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev ${itf.name}`);
   });
   return { ip: ip.join('\n') + '\n', tc: tc.join('\n') + '\n' };
 }

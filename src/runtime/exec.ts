@@ -99,9 +99,7 @@ function claimPort(ctx: RuntimeContext, id: string): number {
 export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Promise<number | undefined> {
   validateId(r.id);
   const { port, shimPid, exited } = await ctx.store.withLock(r.id, async () => {
-    const rec = ctx.store.read(r.id);
-    const status = ctx.store.status(rec);
-    if (status !== 'running' && status !== 'created') throw new RindError(`cannot exec in container ${r.id}: it is ${status}`);
+    const rec = liveRecord(ctx, r.id, 'exec in');
     const proc = r.process ?? processFromFlags(loadBundle(rec.bundle).spec.process, r);
     if (proc.terminal && !r.consoleSocket && r.detach) throw new RindError('exec: --tty with --detach needs --console-socket');
     const port = claimPort(ctx, r.id);
@@ -132,17 +130,18 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
   return code ?? 255;
 }
 
-function liveRecord(ctx: RuntimeContext, id: string): ContainerRecord {
+/** The record of a container whose VM is up (created or running), or a one-line error. */
+function liveRecord(ctx: RuntimeContext, id: string, what: string): ContainerRecord {
   validateId(id);
   const rec = ctx.store.read(id);
   const status = ctx.store.status(rec);
-  if (status !== 'running' && status !== 'created') throw new RindError(`container ${id} is ${status}`);
+  if (status !== 'running' && status !== 'created') throw new RindError(`cannot ${what} container ${id}: it is ${status}`);
   return rec;
 }
 
 /** Guest pids of every process in the container (the agent, PID 1, excluded). */
 export async function containerPids(ctx: RuntimeContext, id: string): Promise<number[]> {
-  const rec = liveRecord(ctx, id);
+  const rec = liveRecord(ctx, id, 'list the processes of');
   const reply = await agentRequest(ctx, rec, 'ps', []);
   return reply.all('pid').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 }
@@ -175,6 +174,6 @@ export function parseStats(reply: Fields): Stats {
 }
 
 export async function containerStats(ctx: RuntimeContext, id: string): Promise<Stats> {
-  const rec = liveRecord(ctx, id);
+  const rec = liveRecord(ctx, id, 'read the stats of');
   return parseStats(await agentRequest(ctx, rec, 'stats', []));
 }

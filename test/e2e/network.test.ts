@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,21 @@ test('busybox httpd in a microVM answers on the container IP; the VM reaches the
   const vethMac = JSON.parse(inNs(a2.netnsPath, 'ip', '-j', 'link', 'show', 'eth0'))[0].address;
   assert.equal(out.split('\n')[0], vethMac, "the guest's NIC has the container interface's MAC (also when cloned)");
   assert.match(out, /hello from web1/);
+
+  // broadcasts the guest would only drop never wake it: ARP for other addresses, IPv6 multicast
+  // (it has no IPv6 address); its own ARP and unicast pass (the HTTP above)
+  const rx = () => Number(rind(env, ['exec', 'web1', 'cat', '/sys/class/net/eth0/statistics/rx_packets']).stdout.toString().trim());
+  const rx0 = rx();
+  // UDP to unused addresses: the host ARPs for each (broadcast); UDP to ff02::1 floods the bridge
+  const u4 = createSocket('udp4');
+  const u6 = createSocket('udp6');
+  for (let n = 200; n < 206; n++) u4.send('x', 9, `10.214.0.${n}`);
+  for (let n = 0; n < 3; n++) u6.send('x', 9, `ff02::1%${net.bridge}`);
+  await new Promise((r) => setTimeout(r, 2500));
+  u4.close();
+  u6.close();
+  const rx1 = rx();
+  assert.ok(Number.isFinite(rx0) && rx1 - rx0 < 3, `guest received ${rx1 - rx0} packets for others (rx_packets ${rx0} -> ${rx1})`);
 
   assert.equal(rind(env, ['delete', '--force', 'web1']).status, 0);
   for (const a of attachments) {
