@@ -39,22 +39,22 @@ export function ipv4Hex(addr: string): string {
 }
 
 /**
- * `tc -batch` lines for the bridge→guest direction of one interface. Everything is mirrored to
- * the tap except what the guest would only discard after being woken for it (under TCG a wake-up
- * costs every VM on the bridge CPU for every broadcast: N² at density): ARP whose target is not
- * one of the guest's IPv4 addresses (ARP sits at the network header, the target address at +24)
- * and, for a guest without IPv6 addresses, all IPv6 (router solicitations and MLD reports of the
- * other namespaces on the bridge). Those match a filter with only a class id, which ends the
- * filter chain: they go on to the container namespace's own stack, which discards them at native
- * cost (no `drop` action: act_gact is not in every kernel, and this needs none).
+ * `tc -batch` lines for the bridge→guest direction of one interface. Only what the guest can use
+ * is mirrored to the tap: ARP whose target is one of its IPv4 addresses (ARP sits at the network
+ * header, the target address at +24), IPv4, and IPv6 if the engine gave it an IPv6 address.
+ * Everything else — ARP for other hosts, IPv6 for an IPv4-only guest (router solicitations, MLD
+ * of every other namespace), RARP announcements, LLDP, STP — matches no filter and goes on to
+ * the container namespace's own stack, which discards it at native cost. On a bridge every
+ * broadcast reaches every port: waking each emulated guest for each of them made idle VMs'
+ * CPU grow with N (N² in all).
  */
 function toGuestFilters(itf: NetConfig['interfaces'][number], tap: string): string[] {
   const f = `filter add dev ${itf.name} parent ffff:`;
+  const redirect = `action mirred egress redirect dev ${tap}`;
   const v4 = itf.addrs.filter((a) => !a.includes(':')).map((a) => a.split('/')[0]);
-  const lines = v4.map((a) => `${f} prio 1 protocol arp u32 match u32 ${ipv4Hex(a)} 0xffffffff at 24 action mirred egress redirect dev ${tap}`);
-  lines.push(`${f} prio 2 protocol arp u32 match u32 0 0 classid ffff:1`);
-  if (!itf.addrs.some((a) => a.includes(':'))) lines.push(`${f} prio 3 protocol ipv6 u32 match u32 0 0 classid ffff:1`);
-  lines.push(`${f} prio 4 protocol all u32 match u8 0 0 action mirred egress redirect dev ${tap}`);
+  const lines = v4.map((a) => `${f} prio 1 protocol arp u32 match u32 ${ipv4Hex(a)} 0xffffffff at 24 ${redirect}`);
+  lines.push(`${f} prio 2 protocol ip u32 match u8 0 0 ${redirect}`);
+  if (itf.addrs.some((a) => a.includes(':'))) lines.push(`${f} prio 3 protocol ipv6 u32 match u8 0 0 ${redirect}`);
   return lines;
 }
 

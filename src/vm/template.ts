@@ -208,6 +208,9 @@ export async function restoreClone(qmpSock: string, tpl: Template, timeoutMs: nu
   }
   try {
     await q.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+    // no RARP self-announcements after the restore: they are broadcasts every VM on the bridge
+    // would be woken for (5 per clone), and the NIC's MAC is the veth's, which the bridge knows
+    await q.execute('migrate-set-parameters', { 'announce-rounds': 0 });
     await q.execute('migrate-incoming', { uri: `exec:cat ${tpl.state}` });
     await waitMigration(q, Math.max(100, end - Date.now()));
     await q.execute('cont');
