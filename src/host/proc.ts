@@ -2,6 +2,16 @@
 // Used for the shim and QEMU processes of each container.
 import { readFileSync } from 'node:fs';
 
+/** The pid in a pid file, or undefined if the file is missing or holds no pid. */
+export function readPidFile(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Process start time (clock ticks since boot), or undefined if the pid does not exist. */
 export function processStartTime(pid: number): number | undefined {
   try {

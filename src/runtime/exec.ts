@@ -10,7 +10,7 @@ import { processFields } from '../vm/agent-config.js';
 import { EXEC_PORTS } from '../vm/plan.js';
 import { spawnShim } from '../vm/launch.js';
 import type { Fields } from '../vm/ctl-codec.js';
-import { forwardSignalsTo, isAlive, signalProcess } from '../host/proc.js';
+import { forwardSignalsTo, isAlive, readPidFile, signalProcess } from '../host/proc.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RindError } from '../util/errors.js';
 import type { RuntimeContext } from './context.js';
@@ -77,12 +77,7 @@ function claimPort(ctx: RuntimeContext, id: string): number {
   for (let port = 0; port < EXEC_PORTS; port++) {
     const dir = execDir(ctx, id, port);
     if (existsSync(dir)) {
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(join(dir, 'shim.pid'), 'utf8'));
-      } catch {
-        /* never finished starting */
-      }
+      const pid = readPidFile(join(dir, 'shim.pid')); // none: it never finished starting
       if (isAlive(pid) && !existsSync(join(dir, 'exit'))) continue;
       rmSync(dir, { recursive: true, force: true });
     }

@@ -15,7 +15,7 @@ import type { RunnableSpec } from '../oci/spec.js';
 import { randomBytes } from 'node:crypto';
 import { qmp } from '../vm/qmp.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
-import { signalProcess, waitGone } from '../host/proc.js';
+import { readPidFile, signalProcess, waitGone } from '../host/proc.js';
 import { hostTscKhz } from '../host/cpu.js';
 import { RindError } from '../util/errors.js';
 import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
@@ -187,12 +187,16 @@ async function templateFor(ctx: RuntimeContext, spec: RunnableSpec, inputs: Plan
 
 /** Ends a container's VM and shim and forgets their traces, so the VM can be launched again. */
 async function stopVm(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
-  signalProcess(rec.vmmPid, 'SIGKILL');
+  // a launch that failed never recorded the VMM pid: the shim wrote it to vmm.pid
+  const vmmPid = rec.vmmPid ?? readPidFile(ctx.store.path(rec.id, 'vmm.pid'));
+  signalProcess(vmmPid, 'SIGKILL');
   if (!(await waitGone(rec.shimPid, rec.shimStartTime, 3000))) {
     signalProcess(rec.shimPid, 'SIGKILL', rec.shimStartTime);
     await waitGone(rec.shimPid, rec.shimStartTime, 3000);
   }
-  for (const f of ['exit', 'vmm.pid']) rmSync(ctx.store.path(rec.id, f), { force: true });
+  // a dying QEMU still listens on its sockets: a relaunch in this dir must not reach it
+  await waitGone(vmmPid, undefined, 3000);
+  for (const f of ['exit', 'vmm.pid', 'ctl.sock', 'qmp.sock']) rmSync(ctx.store.path(rec.id, f), { force: true });
   rec.shimPid = undefined;
   rec.vmmPid = undefined;
 }

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RindError } from '../util/errors.js';
-import { isAlive, processStartTime } from '../host/proc.js';
+import { isAlive, processStartTime, readPidFile } from '../host/proc.js';
 import { CtlClient } from './ctl-client.js';
 import type { HostBind } from './agent-config.js';
 import { restoreClone, type Template } from './template.js';
@@ -107,12 +107,7 @@ export async function launchVm(r: LaunchRequest): Promise<Launched> {
   const t0 = Date.now();
   const h = await spawnShim(r.shim, shimArgs(r), Boolean(r.foreground), r.stateDir, 'the VM', r.onShim);
   const { pid: shimPid, startTime: shimStartTime, exited } = h;
-  let vmmPid: number | undefined;
-  try {
-    vmmPid = Number(readFileSync(join(r.stateDir, 'vmm.pid'), 'utf8')) || undefined;
-  } catch {
-    /* the shim writes it before saying ok; absent only if it failed */
-  }
+  const vmmPid = readPidFile(join(r.stateDir, 'vmm.pid')); // the shim writes it before saying ok
   if (r.restore) {
     try {
       await restoreClone(join(r.stateDir, 'qmp.sock'), r.restore.template, r.restore.timeoutMs);
