@@ -23,8 +23,7 @@ import type { DensityReport, RuntimeResult } from './types.js';
 
 export class BenchError extends Error {}
 
-/** Rough host memory per service (rind: a plainly booted 128 MiB TCG guest), for an early warning. */
-/** rough MiB per service for the start-up warning (rind: ~28 cloned from a template, ~120 booted) */
+/** Rough host MiB per service, for an early warning (rind: ~28 cloned from a template, ~120 booted plainly). */
 const ESTIMATE_MIB: Record<string, number> = { rind: process.env.RIND_TEMPLATES === '0' ? 120 : 30, runc: 3, crun: 3 };
 const LOW_MEMORY_FLOOR_NOTE = 'max(1 GiB, 5% of RAM)';
 

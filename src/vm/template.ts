@@ -14,6 +14,10 @@ import { RindError } from '../util/errors.js';
 import { isAlive } from '../host/proc.js';
 
 export const TEMPLATE_LAYOUT = 1;
+/** hex digits of a template key, which names its directory */
+const KEY_HEX_DIGITS = 20;
+const KEY_DIR = new RegExp(`^[0-9a-f]{${KEY_HEX_DIGITS}}$`);
+const BUILD_DIR = new RegExp(`^[0-9a-f]{${KEY_HEX_DIGITS}}\\.build-(\\d+)$`);
 /** templates kept besides the one in use; each holds a guest-RAM-sized file */
 export const TEMPLATES_KEPT = 4;
 
@@ -57,7 +61,7 @@ export function templateKey(base: PlanInputs, qemu: string): string {
   const args = planVm(templatePlanInputs(base, '@DIR@')).qemuArgs;
   const h = createHash('sha256');
   h.update(JSON.stringify({ layout: TEMPLATE_LAYOUT, args, files: [fileIdentity(base.kernel), fileIdentity(base.initramfs), fileIdentity(qemu)] }));
-  return h.digest('hex').slice(0, 20);
+  return h.digest('hex').slice(0, KEY_HEX_DIGITS);
 }
 
 function readValid(dir: string, key: string): Template | undefined {
@@ -109,11 +113,11 @@ export async function ensureTemplate(base: PlanInputs, qemu: string, bootTimeout
 export function templatesToPrune(entries: { name: string; lastUse?: number }[], current: string, keep: number, alive: (pid: number) => boolean): string[] {
   const doomed: string[] = [];
   const kept = entries
-    .filter((e) => e.name !== current && /^[0-9a-f]{20}$/.test(e.name) && e.lastUse !== undefined)
+    .filter((e) => e.name !== current && KEY_DIR.test(e.name) && e.lastUse !== undefined)
     .sort((a, b) => b.lastUse! - a.lastUse!);
   doomed.push(...kept.slice(keep).map((e) => e.name));
   for (const e of entries) {
-    const m = /^[0-9a-f]{20}\.build-(\d+)$/.exec(e.name);
+    const m = BUILD_DIR.exec(e.name);
     if (m && !alive(Number(m[1]))) doomed.push(e.name);
   }
   return doomed;
