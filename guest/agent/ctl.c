@@ -144,6 +144,19 @@ void reply_error(const char *msg)
 
 /* ---- verbs ---- */
 
+/* The reply of a verb that started a process: its pid, or why it failed (err_msg, also logged). */
+static void reply_pid(const char *verb, int pid)
+{
+	if (pid < 0) {
+		logmsg("%s: %s", verb, err_msg);
+		reply_error(err_msg);
+		return;
+	}
+	reply_begin("ok");
+	reply_add("pid=%d", pid);
+	reply_send();
+}
+
 static void do_ping(char **kv, size_t n)
 {
 	struct utsname u;
@@ -166,14 +179,7 @@ static void do_create(char **kv, size_t n)
 	if (pid == 0)
 		pid = workload_create(&r);
 	create_req_free(&r);
-	if (pid < 0) {
-		logmsg("create: %s", err_msg);
-		reply_error(err_msg);
-		return;
-	}
-	reply_begin("ok");
-	reply_add("pid=%d", pid);
-	reply_send();
+	reply_pid("create", pid);
 }
 
 static void do_exec(char **kv, size_t n)
@@ -183,14 +189,7 @@ static void do_exec(char **kv, size_t n)
 	if (pid == 0)
 		pid = exec_start(&r);
 	proc_spec_free(&r.proc);
-	if (pid < 0) {
-		logmsg("exec: %s", err_msg);
-		reply_error(err_msg);
-		return;
-	}
-	reply_begin("ok");
-	reply_add("pid=%d", pid);
-	reply_send();
+	reply_pid("exec", pid);
 }
 
 static void do_signal(char **kv, size_t n)
