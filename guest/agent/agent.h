@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "../../native/common/frame.h"
+#include "../../proto/frame.h"
 
 #define SHARE_DIR "/run/rind/share"
 #define ROOT_DIR "/run/rind/root"

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds rind-shim (static musl) into $RIND_CACHE/shim/<key>/rind-shim, key = sha256 of every file
-# under native/shim and native/common (this script included); prints the binary's absolute path.
+# under native/shim and proto/ (this script included); prints the binary's absolute path.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 native=$(dirname "$here")
 cache=${RIND_CACHE:-/var/cache/rind}
-key=$(cd "$native" && find shim common -type f | LC_ALL=C sort | while IFS= read -r f; do
+key=$(cd "$native/.." && find native/shim proto -type f | LC_ALL=C sort | while IFS= read -r f; do
 	printf '%s\n' "$f"; sha256sum < "$f"; done | sha256sum | cut -c1-16)
 out="$cache/shim/$key"
 case $out in /*) ;; *) out="$(pwd)/$out" ;; esac
@@ -15,7 +15,7 @@ mkdir -p "$out"
 tmp="$out/rind-shim.tmp.$$"
 trap 'rm -f "$tmp"; rmdir "$out" 2>/dev/null || true' EXIT
 musl-gcc -static -Os -s -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections \
-	-I"$native/common" -o "$tmp" \
+	-I"$native/../proto" -o "$tmp" \
 	"$here/main.c" "$here/relay.c" "$here/frame_parse.c" "$here/tty.c" "$here/sock.c" "$here/args.c" >&2
 mv -f "$tmp" "$out/rind-shim"
 trap - EXIT
