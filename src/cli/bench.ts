@@ -1,5 +1,5 @@
 // `rind bench ...`: the benchmark commands (density: N web services side by side with runc/crun).
-// Only flags live here; the work is in src/bench, loaded when the command runs.
+// Only flags live here; the work is in bench/density, imported lazily when the command runs.
 import type { Command } from 'commander';
 import { RindError } from '../util/errors.js';
 
@@ -21,7 +21,7 @@ export function registerBench(program: Command): void {
     .option('--memory <MiB>', 'memory limit in every spec (rind: guest RAM; 64 is too little for its guest now)', '128')
     .option('--no-progress', 'no progress bar')
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const { runDensity, BenchError } = await import('../bench/density.js');
+      const { runDensity, BenchError } = await import('../../bench/density/density.js');
       let code: number;
       try {
         code = await runDensity(o);

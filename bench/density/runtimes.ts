@@ -12,7 +12,7 @@ export interface RuntimeDef {
   binary: string;
 }
 
-/** The repository's bin/rind, found upwards from this module (works from dist/rind.mjs and dist/src/bench). */
+/** The repository's bin/rind, found upwards from this module (works from the dist/cli chunks and dist/bench/density). */
 export function rindBinary(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {

@@ -2,7 +2,7 @@
 // names the service, and a config.json joining the network namespace the benchmark made.
 import { copyFileSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSpec } from '../oci/default-spec.js';
+import { defaultSpec } from '../../src/oci/default-spec.js';
 
 export const PORT = 8080;
 const APPLETS = ['httpd', 'sh'];

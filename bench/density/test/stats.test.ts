@@ -1,7 +1,7 @@
-// Unit tests for the benchmark's percentiles and summaries (src/bench/stats.ts).
+// Unit tests for the benchmark's percentiles and summaries (bench/density/stats.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { percentile, summarize, round, ratio, cumulative } from '../../src/bench/stats.js';
+import { percentile, summarize, round, ratio, cumulative } from '../stats.js';
 
 test('percentile interpolates linearly between closest ranks', () => {
   const v = [1, 2, 3, 4];

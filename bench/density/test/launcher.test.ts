@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Launcher, parseLauncherLine } from '../../src/bench/launcher.js';
+import { Launcher, parseLauncherLine } from '../launcher.js';
 
 test('reply lines parse to epoch milliseconds; malformed ones are ignored', () => {
   const p = parseLauncherLine('svc-1 0 0 1700000000.000100 1700000000.050200 1700000000.080300\n')!;

@@ -1,7 +1,7 @@
-// Unit tests for the benchmark's subnet arithmetic and route-collision check (src/bench/subnet.ts).
+// Unit tests for the benchmark's subnet arithmetic and route-collision check (bench/density/subnet.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCidr, formatCidr, overlaps, nthAddress, collisions, routeDestinations, size, contains, parseIpv4 } from '../../src/bench/subnet.js';
+import { parseCidr, formatCidr, overlaps, nthAddress, collisions, routeDestinations, size, contains, parseIpv4 } from '../subnet.js';
 
 test('parses and formats CIDRs', () => {
   assert.equal(formatCidr(parseCidr('10.213.0.0/16')), '10.213.0.0/16');

@@ -2,12 +2,12 @@
 // /proc/PID/stat and process trees, and the per-service OCI spec.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cniConfig, parseCniResult } from '../../src/bench/cni.js';
-import { cgroupMounts, v1MountOptions, cgroupCounts } from '../../src/bench/mountns.js';
-import { parseStat, withDescendants, type ProcInfo } from '../../src/bench/measure.js';
-import { serviceSpec, pageFor } from '../../src/bench/bundle.js';
-import { serviceId, netnsPrefix, pool } from '../../src/bench/runner.js';
-import { parseCidr } from '../../src/bench/subnet.js';
+import { cniConfig, parseCniResult } from '../cni.js';
+import { cgroupMounts, v1MountOptions, cgroupCounts } from '../mountns.js';
+import { parseStat, withDescendants, type ProcInfo } from '../measure.js';
+import { serviceSpec, pageFor } from '../bundle.js';
+import { serviceId, netnsPrefix, pool } from '../runner.js';
+import { parseCidr } from '../subnet.js';
 
 test('CNI config: bridge + host-local in the run subnet, gateway .1, private data dir, no masquerade', () => {
   const c = cniConfig({ name: 'rind-density-ab12', bridge: 'rindbench0', subnet: parseCidr('10.213.0.0/16'), dataDir: '/tmp/w/ipam' }) as any;

@@ -1,9 +1,9 @@
 // Unit tests for the density reports: the plain table (with ratios) and the self-contained HTML page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderTable, formatTable } from '../../src/bench/report-table.js';
-import { renderHtml, niceTicks, lineChart, barChart, escapeHtml } from '../../src/bench/report-html.js';
-import type { DensityReport, RuntimeResult } from '../../src/bench/types.js';
+import { renderTable, formatTable } from '../report-table.js';
+import { renderHtml, niceTicks, lineChart, barChart, escapeHtml } from '../report-html.js';
+import type { DensityReport, RuntimeResult } from '../types.js';
 
 function result(runtime: string, k: number, failures = 0): RuntimeResult {
   return {

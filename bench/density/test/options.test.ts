@@ -1,9 +1,9 @@
 // Unit tests for `rind bench density` option parsing and the neighbour-table plan.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDensityOptions, defaultDeadlineSeconds } from '../../src/bench/options.js';
-import { neededEntries, planThresholds } from '../../src/bench/neigh.js';
-import { formatCidr } from '../../src/bench/subnet.js';
+import { parseDensityOptions, defaultDeadlineSeconds } from '../options.js';
+import { neededEntries, planThresholds } from '../neigh.js';
+import { formatCidr } from '../subnet.js';
 
 test('defaults', () => {
   const o = parseDensityOptions({});
