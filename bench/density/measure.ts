@@ -1,7 +1,8 @@
 // Host-side measurements: MemAvailable, the process tree below the pid-file pids, PSS from
-// /proc/PID/smaps_rollup, process start times (pid-reuse safe liveness) and the load average.
+// /proc/PID/smaps_rollup and the load average (/proc/PID/stat and liveness: src/host/proc.ts).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProc, type ProcInfo } from '../../src/host/proc.js';
 
 export function memAvailableKiB(): number {
   const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
@@ -12,30 +13,6 @@ export function memAvailableKiB(): number {
 export function loadAverage(): [number, number, number] {
   const [a, b, c] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number);
   return [a, b, c];
-}
-
-export interface ProcInfo {
-  pid: number;
-  ppid: number;
-  startTime: number;
-  state: string;
-  comm: string;
-}
-
-/** Parses /proc/PID/stat ("pid (comm) S ppid ..." where comm may hold spaces and parentheses). */
-export function parseStat(stat: string): ProcInfo {
-  const open = stat.indexOf('(');
-  const close = stat.lastIndexOf(')');
-  const f = stat.slice(close + 2).split(' ');
-  return { pid: Number(stat.slice(0, open).trim()), comm: stat.slice(open + 1, close), state: f[0], ppid: Number(f[1]), startTime: Number(f[19]) };
-}
-
-export function readProc(pid: number): ProcInfo | undefined {
-  try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 export function processTable(): Map<number, ProcInfo> {
@@ -77,12 +54,6 @@ export function pssKiB(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** True while the process with this pid and start time exists and is not a zombie. */
-export function alive(pid: number, startTime: number): boolean {
-  const p = readProc(pid);
-  return Boolean(p && p.startTime === startTime && p.state !== 'Z' && p.state !== 'X');
 }
 
 /** Processes whose command line contains `needle` (leftover VMs, shims, anything naming our work dir). */

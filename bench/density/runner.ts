@@ -11,7 +11,8 @@ import { run, describeFailure } from './proc-run.js';
 import { Launcher } from './launcher.js';
 import { createArgs, deleteArgs, startArgs, type RuntimeDef } from './runtimes.js';
 import { CpuAccount, removeCgroupTree } from './cpu-account.js';
-import { alive, cgroupMemoryKiB, loadAverage, memAvailableKiB, processTable, processesMentioning, pssKiB, readProc, withDescendants } from './measure.js';
+import { cgroupMemoryKiB, loadAverage, memAvailableKiB, processTable, processesMentioning, pssKiB, withDescendants } from './measure.js';
+import { isAlive, readPidFile, readProc, signalProcess } from '../../src/host/proc.js';
 import { summarize, round } from './stats.js';
 import type { DensityOptions } from './options.js';
 import type { Progress } from './progress.js';
@@ -202,7 +203,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
         const t = now();
         if (ctx.signal.aborted) return fail(s, 'interrupted before it answered');
         const st = s.pid === undefined ? undefined : recorded.get(s.pid);
-        if (st !== undefined && !alive(s.pid!, st)) return fail(s, `its process ${s.pid} exited before it answered${tailOf(s)}`);
+        if (st !== undefined && !isAlive(s.pid, st)) return fail(s, `its process ${s.pid} exited before it answered${tailOf(s)}`);
         if (t > deadlineAt) return fail(s, `no answer before the ${ctx.deadlineSeconds} s deadline`);
         if (t - s.startedAt! > answerBoundMs) return fail(s, `no answer within ${opts.answerTimeoutSeconds} s of start`);
         const age = t - s.startedAt!;
@@ -238,13 +239,9 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
       s.startedAt = r.t2;
       consecutive = 0;
       started++;
-      try {
-        s.pid = Number(readFileSync(s.pidFile, 'utf8').trim());
-        const info = readProc(s.pid);
-        if (info) recorded.set(s.pid, info.startTime);
-      } catch {
-        /* no pid file: PSS will miss it, the answer still counts */
-      }
+      s.pid = readPidFile(s.pidFile); // none: PSS will miss it, the answer still counts
+      const info = s.pid === undefined ? undefined : readProc(s.pid);
+      if (info) recorded.set(info.pid, info.startTime);
       status();
       pollers.push(poll(s));
     };
@@ -334,7 +331,7 @@ async function teardown(ctx: RunContext, rt: RuntimeDef, services: Service[], ro
     let r = await run(rt.binary, deleteArgs(root, s.id), { timeoutMs: 60_000 });
     if (r.code !== 0 && existsSync(join(root, s.id))) {
       // e.g. still "creating": kill what we know of it and retry once
-      if (s.pid) for (const pid of withDescendants([s.pid], processTable())) signal(pid, 'SIGKILL');
+      if (s.pid) for (const pid of withDescendants([s.pid], processTable())) signalProcess(pid, 'SIGKILL');
       r = await run(rt.binary, deleteArgs(root, s.id), { timeoutMs: 60_000 });
       if (r.code !== 0 && existsSync(join(root, s.id))) problems.push(describeFailure(`delete --force ${s.id}`, r));
     }
@@ -342,14 +339,14 @@ async function teardown(ctx: RunContext, rt: RuntimeDef, services: Service[], ro
   });
   // processes must be gone before their netns is: wait a little, then say who survived
   const deadline = performance.now() + 15_000;
-  let survivors = [...recorded].filter(([pid, st]) => alive(pid, st));
+  let survivors = [...recorded].filter(([pid, st]) => isAlive(pid, st));
   while (survivors.length && performance.now() < deadline) {
     await sleep(100);
-    survivors = survivors.filter(([pid, st]) => alive(pid, st));
+    survivors = survivors.filter(([pid, st]) => isAlive(pid, st));
   }
-  for (const [pid] of survivors) {
+  for (const [pid, st] of survivors) {
     problems.push(`process ${pid} (${readProc(pid)?.comm ?? '?'}) survived delete --force; killed`);
-    signal(pid, 'SIGKILL');
+    signalProcess(pid, 'SIGKILL', st);
   }
   await pool(services.filter((s) => s.attachment), width, async (s) => {
     try {
@@ -380,17 +377,9 @@ function killMentioning(root: string, id: string): void {
     if (!/^\d+$/.test(e)) continue;
     try {
       const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-      if (argv.includes(id) && argv.some((a) => a.includes(root))) signal(Number(e), 'SIGKILL');
+      if (argv.includes(id) && argv.some((a) => a.includes(root))) signalProcess(Number(e), 'SIGKILL');
     } catch {
       /* gone */
     }
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* gone */
   }
 }

@@ -1,5 +1,5 @@
-// Facts about host processes: liveness with pid-reuse protection, and waiting for exit.
-// Used for the shim and QEMU processes of each container.
+// Facts about host processes: /proc/PID/stat, liveness with pid-reuse protection, and waiting for exit.
+// Used for the shim and QEMU processes of each container, and by the density benchmark (one stat parser).
 import { readFileSync } from 'node:fs';
 
 /** The pid in a pid file, or undefined if the file is missing or holds no pid. */
@@ -12,16 +12,35 @@ export function readPidFile(path: string): number | undefined {
   }
 }
 
-/** Process start time (clock ticks since boot), or undefined if the pid does not exist. */
-export function processStartTime(pid: number): number | undefined {
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  startTime: number;
+  state: string;
+  comm: string;
+}
+
+/** Parses /proc/PID/stat ("pid (comm) S ppid ..." where comm may hold spaces and parentheses). */
+export function parseStat(stat: string): ProcInfo {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  const f = stat.slice(close + 2).split(' ');
+  return { pid: Number(stat.slice(0, open).trim()), comm: stat.slice(open + 1, close), state: f[0], ppid: Number(f[1]), startTime: Number(f[19]) };
+}
+
+/** /proc/PID/stat parsed (zombies included), or undefined if the pid does not exist. */
+export function readProc(pid: number): ProcInfo | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    return Number(fields[19]);
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** Process start time (clock ticks since boot), or undefined if the pid does not exist. */
+export function processStartTime(pid: number): number | undefined {
+  const p = readProc(pid);
+  return p && p.state !== 'Z' && p.state !== 'X' ? p.startTime : undefined;
 }
 
 export function isAlive(pid: number | undefined, startTime?: number): boolean {
