@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
-await build({
+const result = await build({
   entryPoints: ['src/cli/entry.ts'],
   bundle: true,
   platform: 'node',
@@ -18,4 +18,18 @@ await build({
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+
+// The benchmark (bench/) must stay in lazily imported chunks: no engine call may parse it.
+const outputs = result.metafile.outputs;
+const eager = new Set();
+const todo = ['dist/cli/entry.mjs'];
+while (todo.length) {
+  const out = todo.pop();
+  if (eager.has(out)) continue;
+  eager.add(out);
+  for (const i of outputs[out].imports) if (i.kind === 'import-statement' && !i.external) todo.push(i.path);
+}
+const leaked = [...eager].flatMap((o) => Object.keys(outputs[o].inputs).filter((f) => f.startsWith('bench/')).map((f) => `${f} (in ${o})`));
+if (leaked.length) throw new Error(`bench code statically reachable from dist/cli/entry.mjs: ${leaked.join(', ')}`);
