@@ -21,8 +21,8 @@
 #define DRAIN_MAX_MS 2000       /* stop reading output this long after the exit */
 #define ACK_WAIT_MS 5000        /* wait this long for EXIT_ACK */
 #define EXEC_FLUSH_MS 30000     /* an exec host that takes no output this long after the exit is given up */
-#define EXEC_HELLO_MS 30000     /* an exec host that sends no frame this long after `exec` is given up */
-#define EXEC_HUP_GRACE_MS 250   /* an exec port seen disconnected this long after the hello: its host is gone */
+#define EXEC_FIRST_FRAME_MS 30000 /* an exec host that sends no frame this long after `exec` is given up */
+#define EXEC_HUP_GRACE_MS 250   /* an exec port seen disconnected this long after its first frame: its host is gone */
 
 /* A process as create/exec describe it. Strings point into the ctl message buffer. */
 struct rlim {
@@ -56,7 +56,6 @@ struct create_req {
 /* A parsed `exec` request. */
 struct exec_req {
 	int port;
-	uint32_t token;         /* 0: none */
 	struct proc_spec proc;
 };
 
@@ -89,11 +88,9 @@ struct sess {
 	unsigned short rows, cols; /* last WINSIZE, applied when the pty appears */
 	/* the channel (io.c); buffers are allocated by chan_alloc */
 	struct port port;
-	int hello;              /* this session's host is known to be connected: output may flow */
-	uint32_t token;         /* exec: frames before a HELLO with it are a former shim's (0: none) */
-	unsigned dropped;       /* frames of a former shim dropped */
+	int host_seen;          /* a frame of this session's host was read: output may flow */
 	int64_t born;           /* exec: when it started */
-	int64_t hup_since;      /* exec: disconnected since then, after the hello (0: no) */
+	int64_t hup_since;      /* exec: disconnected since then, after host_seen (0: no) */
 	int broken;             /* the host side is gone: output is dropped */
 	int acked;              /* EXIT_ACK seen */
 	unsigned char *in;      /* frames from the host, 8 + RIND_FRAME_MAX */
@@ -146,7 +143,7 @@ void chan_flush(struct sess *s);
 void chan_broken(struct sess *s, const char *why);
 int chan_pump(struct sess *s, int *fd, int type);
 void chan_send_exit(struct sess *s);
-void chan_send_hello(struct sess *s);
+void chan_send_open(struct sess *s);
 void chan_port_event(struct sess *s, short revents);
 void chan_host_gone(struct sess *s, const char *why);
 void chan_catch_up(struct sess *s);

@@ -79,7 +79,6 @@ int exec_start(const struct exec_req *r)
 		return fail("exec port %d: the host side is not connected", i);
 	struct sess *s = &xs[i];
 	sess_init(s, names[i], 1, port_fd[i]);
-	s->token = r->token;
 	if (chan_alloc(s) < 0)
 		return -1;
 	int pid = proc_spawn(&r->proc, s, 0);
@@ -87,7 +86,7 @@ int exec_start(const struct exec_req *r)
 		chan_release(s);
 		return -1;
 	}
-	chan_send_hello(s);
+	chan_send_open(s);
 	active[i] = 1;
 	return pid;
 }

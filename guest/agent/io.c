@@ -123,7 +123,7 @@ void chan_send_exit(struct sess *s)
 
 /* An exec session opens with an empty STDOUT frame: the exec shim sends nothing before it,
  * so input meant for a session the agent refused never reaches the next one on the port. */
-void chan_send_hello(struct sess *s)
+void chan_send_open(struct sess *s)
 {
 	queue(s, RIND_F_STDOUT, 0);
 }
@@ -162,22 +162,19 @@ static void handle_frame(struct sess *s, int type, const unsigned char *p, uint3
 			return;
 		}
 		break;
-	case RIND_F_HELLO: /* a repeated or untokened one: nothing to do */
-		if (len == 4)
-			return;
-		break;
 	}
 	logmsg("%s: ignoring frame type %d len %u", s->name, type, (unsigned)len);
 }
 
-/* This session's shim is connected: output may flow (it was held, so drain it afresh). */
-static void got_hello(struct sess *s)
+/* This session's shim sent its first bytes, so it is the one connected: output may flow
+ * (it was held, so drain it afresh). */
+static void host_seen(struct sess *s)
 {
-	if (!s->hello && s->exited) {
+	if (!s->host_seen && s->exited) {
 		s->drain_idle_until = now_ms() + DRAIN_IDLE_MS;
 		s->drain_until = now_ms() + DRAIN_MAX_MS;
 	}
-	s->hello = 1;
+	s->host_seen = 1;
 }
 
 static void parse(struct sess *s)
@@ -198,14 +195,6 @@ static void parse(struct sess *s)
 		}
 		if (s->in_len - off < 8 + len)
 			break;
-		if (s->token && !s->hello) { /* a former shim's frames, until our HELLO */
-			if (h[0] == RIND_F_HELLO && len == 4 && le32(h + 8) == s->token)
-				got_hello(s);
-			else if (!s->dropped++)
-				logmsg("%s: dropping frames a former shim sent", s->name);
-			off += 8 + len;
-			continue;
-		}
 		if (h[0] == RIND_F_EXIT_ACK && s->is_exec && !len) {
 			/* the shim's last frame: what follows in this read (one virtqueue buffer,
 			 * so one connection) breaks the protocol and is dropped; later reads are
@@ -244,14 +233,14 @@ void chan_host_gone(struct sess *s, const char *why)
 }
 
 /* The port looks disconnected. rind.io waits for its host to come back (SIGIO). An exec
- * port before the hello waits for its shim the same way; after the hello its shim is gone,
+ * port before its first frame waits for its shim the same way; after it its shim is gone,
  * unless the guest saw a stale state: the news of a connection (one virtqueue) can lag
- * behind its data (another), so the agent may read the hello first. sess.c looks again
+ * behind its data (another), so the agent may read the first frame first. sess.c looks again
  * after EXEC_HUP_GRACE_MS; meanwhile the port is neither read nor written. */
 static void hangup(struct sess *s)
 {
 	port_off(&s->port);
-	if (s->is_exec && s->hello && !s->hup_since)
+	if (s->is_exec && s->host_seen && !s->hup_since)
 		s->hup_since = now_ms();
 }
 
@@ -266,8 +255,7 @@ void chan_port_event(struct sess *s, short revents)
 		size_t room = IN_MAX - s->in_len;
 		ssize_t n = room ? read(s->port.fd, s->in + s->in_len, room) : -1;
 		if (n > 0) {
-			if (!s->token) /* any frame is the hello */
-				got_hello(s);
+			host_seen(s);
 			s->in_len += n;
 			parse(s);
 		} else if (room && (n == 0 || (errno != EAGAIN && errno != EINTR))) {

@@ -186,7 +186,6 @@ int parse_exec(char **kv, size_t n, struct exec_req *r)
 {
 	long long v;
 	r->port = -1;
-	r->token = 0;
 	if (proc_spec_alloc(&r->proc, n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -198,10 +197,6 @@ int parse_exec(char **kv, size_t n, struct exec_req *r)
 			if (parse_num(val, 0, NEXEC - 1, &v))
 				return fail("bad port: %.64s (0..%d)", val, NEXEC - 1);
 			r->port = v;
-		} else if (!t && !strcmp(k, "token")) {
-			if (parse_num(val, 1, UINT32_MAX, &v))
-				return fail("bad token: %.64s (1..4294967295)", val);
-			r->token = v;
 		}
 	}
 	if (r->port < 0)

@@ -16,7 +16,7 @@ void sess_init(struct sess *s, const char *name, int is_exec, int port_fd)
 	s->is_exec = is_exec;
 	s->in_fd = s->out_fd = s->err_fd = s->start_fd = -1;
 	s->started = is_exec;
-	s->hello = !is_exec;    /* rind.io is a socketpair: always the same host */
+	s->host_seen = !is_exec; /* rind.io is a socketpair: always the same host */
 	s->born = now_ms();
 	s->port.fd = port_fd;
 	s->port.on = 1;
@@ -37,7 +37,7 @@ static int add(struct sess *s, struct pollfd *p, int n, int kind, int fd, short 
  * and on an exec port only once the host has sent a frame (docs/protocol.md, "exec"). */
 int sess_poll(struct sess *s, struct pollfd *p, int n)
 {
-	int pending = chan_pending(s), reading = !pending && s->hello && !s->hup_since;
+	int pending = chan_pending(s), reading = !pending && s->host_seen && !s->hup_since;
 	for (int k = 0; k < 4; k++)
 		s->pi[k] = -1;
 	if (reading && s->out_fd >= 0)
@@ -105,15 +105,15 @@ static int exec_checks(struct sess *s, int64_t now)
 {
 	if (s->broken)
 		return -1;
-	if (!s->hello) {
-		if (now >= s->born + EXEC_HELLO_MS) {
+	if (!s->host_seen) {
+		if (now >= s->born + EXEC_FIRST_FRAME_MS) {
 			chan_host_gone(s, "no frame from the host");
 			return -1;
 		}
 		/* SIGIO re-arms the port when the shim connects; this is the fallback */
 		if (!s->port.on && now - s->port.off_since >= REARM_MIN_MS)
 			s->port.on = 1;
-		int t = until(s->born + EXEC_HELLO_MS, now);
+		int t = until(s->born + EXEC_FIRST_FRAME_MS, now);
 		return s->port.on ? t : tmin(t, until(s->port.off_since + REARM_MIN_MS, now));
 	}
 	if (!s->hup_since)
@@ -136,7 +136,7 @@ static int exec_checks(struct sess *s, int64_t now)
 int sess_tick(struct sess *s, int64_t now)
 {
 	int t = s->is_exec ? exec_checks(s, now) : -1;
-	if (!s->exited || s->done || (!s->hello && !s->broken))
+	if (!s->exited || s->done || (!s->host_seen && !s->broken))
 		return t;
 	int64_t give_up = s->exited_at + EXEC_FLUSH_MS; /* exec only: rind.io's host always reads */
 	int wait_host = s->is_exec ? until(give_up, now) : -1;
