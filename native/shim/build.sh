@@ -15,7 +15,7 @@ mkdir -p "$out"
 tmp="$out/rind-shim.tmp.$$"
 trap 'rm -f "$tmp"; rmdir "$out" 2>/dev/null || true' EXIT
 musl-gcc -static -Os -s -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections \
-	-I"$native/../proto" -o "$tmp" \
+	-iquote "$native/../proto" -o "$tmp" \
 	"$here/main.c" "$here/relay.c" "$here/frame_parse.c" "$here/tty.c" "$here/sock.c" "$here/args.c" >&2
 mv -f "$tmp" "$out/rind-shim"
 trap - EXIT

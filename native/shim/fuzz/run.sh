@@ -10,7 +10,7 @@ seed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 gcc -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-I"$shim/../../proto" -I"$shim" -o "$tmp/fuzz_frame_parse" "$here/fuzz_frame_parse.c" "$shim/frame_parse.c"
+	-iquote "$shim/../../proto" -iquote "$shim" -o "$tmp/fuzz_frame_parse" "$here/fuzz_frame_parse.c" "$shim/frame_parse.c"
 # a fixed seed first (reproducible), then a fresh one for the rest of the time budget
 "$tmp/fuzz_frame_parse" -s 1 -n 500
 cd "$tmp" && ASAN_OPTIONS=abort_on_error=1 "$tmp/fuzz_frame_parse" -s "$seed" -t "$secs" || {

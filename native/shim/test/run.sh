@@ -11,7 +11,7 @@ build() { # NAME SOURCES...
 	name=$1
 	shift
 	gcc -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I"$shim/../../proto" -I"$shim" -o "$tmp/$name" "$@"
+		-iquote "$shim/../../proto" -iquote "$shim" -o "$tmp/$name" "$@"
 }
 build test_frame_parse "$here/test_frame_parse.c" "$shim/frame_parse.c"
 build test_args "$here/test_args.c" "$shim/args.c"
