@@ -17,7 +17,7 @@ extern const char shim_usage[];
 
 /* decimal fd number, -1 if s is not one */
 int shim_parse_fd(const char *s);
-/* Parses argv (--cgroup-procs/--bind/--bind-ro are left in argv[1..dashdash) for main.c to
+/* Parses argv (--cgroup-procs/--bind/--bind-ro are left in argv[1..dashdash) for jail.c to
  * walk). readyfd: the fd that --ready-fd names if it is open, else -1. Returns 0, or -1 with a
  * one-line reason in err. */
 int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *a, char *err, size_t errlen);

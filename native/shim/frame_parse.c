@@ -1,5 +1,5 @@
-/* rind-shim: incremental validator/parser of guest->host frames (STDOUT, STDERR, EXIT).
- * Rules from docs/protocol.md: 8-byte LE header, flags==0, reserved==0, len<=RIND_FRAME_MAX. */
+/* rind-shim: incremental validator/parser of guest->host frames (STDOUT, STDERR, EXIT), docs/protocol.md
+ * rules (8-byte LE header, flags==0, reserved==0, len<=RIND_FRAME_MAX); no copy, no allocation, no I/O. */
 #include <string.h>
 #include "frame_parse.h"
 

@@ -1,6 +1,5 @@
-/* rind-shim: single-threaded poll loop relaying stdio, signals and window size between the
- * engine's fds and the guest's io channel, until QEMU exits; then exits with the container's code.
- * Exec mode: the same over an exec port, until EXIT (acknowledged at once) or the port's EOF. */
+/* rind-shim: the single-threaded poll loop relaying stdio, signals and window size between the engine's
+ * fds and the io channel (or an exec port) to the container's exit code; no threads, bounded buffers. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>

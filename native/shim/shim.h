@@ -1,9 +1,11 @@
-/* rind-shim: state shared by main.c (args, setup, exit), relay.c (poll loop) and tty.c.
- * One shim per container: everything is static, no heap. */
+/* rind-shim: state and prototypes shared by every file of the shim (main, state, proc, jail, vmm,
+ * relay, tty, sock). One shim per container: everything is static, no heap, no threads. */
 #ifndef RIND_SHIM_H
 #define RIND_SHIM_H
+#include <stddef.h>
 #include <sys/types.h>
 #include <termios.h>
+#include "args.h"
 
 enum shim_mode { MODE_PLAIN, MODE_TTY, MODE_CONSOLE };
 
@@ -31,20 +33,39 @@ struct shim {
 
 extern struct shim S;
 
-/* main.c */
+/* state.c: log, state files, ready fd, the end */
 long long mono_ms(void);
+void write_all_fd(int fd, const char *b, size_t n);
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void setup_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void state_open(const char *dir);
+int write_state_file(const char *name, const char *content);
+void write_exit_file(int code);
+void ready_ok(void);
 void shim_finish(int code) __attribute__((noreturn));
+
+/* proc.c: the shim's own fds and signal dispositions, and their reset for the VMM */
+void proc_std_fds(void);
+int proc_find_ready_fd(int argc, char **argv);
+void proc_signals(void);
+void proc_child_reset(void);
+int proc_close_from(int lowfd);
+
+/* jail.c: what confines the VMM */
+void jail_join_cgroups(char **argv, const struct shim_args *a);
+int jail_apply(char **argv, const struct shim_args *a, char *err, size_t errlen);
+
+/* vmm.c: the VMM child */
+void vmm_spawn(char **argv, const struct shim_args *a);
 void kill_qemu(void);
 void reap_children(int block);
-void write_exit_file(int code);
 
 /* relay.c */
 void relay_run(void) __attribute__((noreturn));
 
 /* sock.c */
 int unix_connect(const char *path, const char *what, int sock_flags, char *err, size_t errlen);
+int unix_connect_retry(const char *path, const char *what, int ms, char *err, size_t errlen);
 int unix_send_fd(int sock, int fd, const char *name);
 
 /* tty.c */

@@ -1,5 +1,5 @@
-/* rind-shim: unix socket helpers shared by --console-socket (tty.c) and --exec-socket (main.c):
- * connect by path (paths longer than sun_path through /proc/self/fd), send an fd with SCM_RIGHTS. */
+/* rind-shim: unix socket helpers for --console-socket (tty.c) and --exec-socket: connect by path
+ * (longer than sun_path: via /proc/self/fd, not a chdir), retry a busy server, send an fd. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "shim.h"
 
@@ -63,6 +64,21 @@ int unix_connect(const char *path, const char *what, int sock_flags, char *err, 
 		close(dirfd);
 	errno = e; /* callers may retry on it */
 	return fd;
+}
+
+#define CONNECT_RETRY_MS 20
+
+/* exec mode: QEMU's chardev server takes one client at a time; a non-blocking connect gets
+ * EAGAIN (not a hang) when its backlog is full, ECONNREFUSED while nobody listens: retry those */
+int unix_connect_retry(const char *path, const char *what, int ms, char *err, size_t errlen)
+{
+	long long end = mono_ms() + ms;
+	for (;;) {
+		int fd = unix_connect(path, what, SOCK_NONBLOCK, err, errlen);
+		if (fd >= 0 || (errno != ECONNREFUSED && errno != EAGAIN) || mono_ms() + CONNECT_RETRY_MS > end)
+			return fd;
+		nanosleep(&(struct timespec){ 0, CONNECT_RETRY_MS * 1000000L }, NULL);
+	}
 }
 
 int unix_send_fd(int sock, int fd, const char *name)

@@ -1,5 +1,5 @@
-/* rind-shim: terminal modes: --console-socket (pty pair, master sent to the engine with
- * SCM_RIGHTS, slave is our raw controlling tty) and --tty (inherited fd 0/1, raw, restored). */
+/* rind-shim: terminal modes: --console-socket (pty pair, master to the engine by SCM_RIGHTS, raw slave as
+ * our ctty) and --tty (inherited fd 0/1, raw, restored); raw both: no second line discipline over the guest's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
