@@ -43,6 +43,8 @@ static void run_exec(const struct shim_args *a)
 	terminal_setup(a);
 	ready_ok();
 	shim_log("exec: connected to %s (%s)", a->exec_sock, how());
+	if (S.mode == MODE_CONSOLE)
+		proc_stdio_to_null();
 	relay_run();
 }
 
@@ -53,6 +55,8 @@ static void run_vmm(char **argv, const struct shim_args *a)
 	vmm_spawn(argv, a);
 	ready_ok();
 	shim_log("started %s, pid %d (%s)", argv[a->dashdash + 1], (int)S.qemu, how());
+	if (S.mode == MODE_CONSOLE)
+		proc_stdio_to_null();
 	relay_run();
 }
 
@@ -64,6 +68,7 @@ int main(int argc, char **argv)
 	proc_std_fds();
 	signal(SIGPIPE, SIG_IGN); /* a vanished ready-fd reader must not kill us */
 	S.readyfd = proc_find_ready_fd(argc, argv);
+	proc_close_inherited(S.readyfd);
 	if (shim_parse_args(argc, argv, S.readyfd, &a, err, sizeof err) < 0)
 		setup_fail("%s", err);
 	state_open(a.state);

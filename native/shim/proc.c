@@ -1,5 +1,5 @@
-/* rind-shim: the shim's own process hygiene: std fds, signal dispositions (blocked, read via signalfd,
- * never an async handler), and their reset for the VMM child. */
+/* rind-shim: the shim's own process hygiene: fds it inherits (closed, so no caller waits for an EOF
+ * we hold), std fds, signal dispositions (blocked, read via signalfd), and their reset for the VMM. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -43,16 +43,50 @@ int proc_find_ready_fd(int argc, char **argv)
 	return found;
 }
 
-int proc_close_from(int lowfd)
+static int close_range_fds(unsigned lo, unsigned hi)
 {
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0u) == 0)
+	if (lo > hi)
+		return 0;
+	if (syscall(SYS_close_range, lo, hi, 0u) == 0)
 		return 0;
 	long max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > 1 << 20)
 		max = 1 << 20;
-	for (long fd = lowfd; fd < max; fd++)
+	for (long fd = lo; fd < max && (unsigned long)fd <= hi; fd++)
 		close((int)fd);
 	return 0;
+}
+
+int proc_close_from(int lowfd)
+{
+	return close_range_fds((unsigned)lowfd, ~0u);
+}
+
+/* every fd above stdio but keep (the ready fd; -1: none): a pipe the caller passed by accident
+ * would otherwise stay open for the container's lifetime */
+void proc_close_inherited(int keep)
+{
+	if (keep < 3) {
+		proc_close_from(3);
+		return;
+	}
+	close_range_fds(3, (unsigned)keep - 1);
+	close_range_fds((unsigned)keep + 1, ~0u);
+}
+
+/* fds 0..2 onto /dev/null: with --console-socket the container's stdio is the pty, and holding
+ * the engine's pipes would keep `out=$(rind run -d ...)` waiting for an EOF until the container ends */
+void proc_stdio_to_null(void)
+{
+	int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (n < 0) {
+		shim_log("open /dev/null: %s (stdio kept)", strerror(errno));
+		return;
+	}
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(n, fd) < 0)
+			shim_log("dup2 /dev/null onto %d: %s", fd, strerror(errno));
+	close(n);
 }
 
 void proc_signals(void)

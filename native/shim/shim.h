@@ -47,6 +47,8 @@ void shim_finish(int code) __attribute__((noreturn));
 /* proc.c: the shim's own fds and signal dispositions, and their reset for the VMM */
 void proc_std_fds(void);
 int proc_find_ready_fd(int argc, char **argv);
+void proc_close_inherited(int keep);
+void proc_stdio_to_null(void);
 void proc_signals(void);
 void proc_child_reset(void);
 int proc_close_from(int lowfd);
