@@ -103,6 +103,7 @@ void proc_signals(void)
 		sigaddset(&set, fwd_signals[i]);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SHIM_SIG_KILL_VMM);
 	for (int s = 1; s < 65; s++)
 		if (sigismember(&set, s) == 1)
 			sigaction(s, &sa, NULL);

@@ -1,5 +1,9 @@
 /* rind-shim: the single-threaded poll loop relaying stdio, signals and window size between the engine's
  * fds and the io channel (or an exec port) to the container's exit code; no threads, bounded buffers. */
+
+/* Control signal SHIM_SIG_KILL_VMM (40), handled here:
+ * SIGKILL QEMU, reap it, exit 137 (or the EXIT code the guest already reported); exec mode: exit
+ * 137 at once, without an exit file (the exec'd process's fate is unknown). Never forwarded. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -265,6 +269,19 @@ static void flush_out(void)
 
 /* ---------- signals and the end ---------- */
 
+/* SHIM_SIG_KILL_VMM: the runtime's way to end the vm without ever signalling QEMU's pid itself */
+static void control_kill(unsigned from)
+{
+	if (S.exec) {
+		shim_log("control signal %d from pid %u: exec shim exits 137", SHIM_SIG_KILL_VMM, from);
+		tty_restore();
+		_exit(137);
+	}
+	shim_log("control signal %d from pid %u: killing the vm", SHIM_SIG_KILL_VMM, from);
+	kill_qemu();
+	reap_children(1); /* the loop's qemu_gone() picks the exit code */
+}
+
 static void read_signals(void)
 {
 	struct signalfd_siginfo si[8];
@@ -280,6 +297,8 @@ static void read_signals(void)
 				reap_children(0);
 			} else if (s == SIGWINCH) {
 				pend_winsz = S.winsz_fd >= 0;
+			} else if (s == SHIM_SIG_KILL_VMM) {
+				control_kill(si[i].ssi_pid);
 			} else if (!S.exit_seen && !guest_gone && s > 0 && s < 64) {
 				shim_log("forwarding signal %d from pid %u", s, si[i].ssi_pid);
 				pend_sigs |= 1ull << s;

@@ -9,11 +9,15 @@
 
 enum shim_mode { MODE_PLAIN, MODE_TTY, MODE_CONSOLE };
 
+/* Control signal (shim-only, never forwarded to the guest): "SIGKILL the VMM now, reap it, exit".
+ * A fixed number, not SIGRTMIN+n: musl, glibc and the kernel disagree on SIGRTMIN (35/34/32). */
+#define SHIM_SIG_KILL_VMM 40
+
 struct shim {
 	int statefd;      /* O_DIRECTORY fd of --state */
 	int logfd;        /* <state>/shim.log, -1 before it is open (then stderr) */
 	int readyfd;      /* --ready-fd, -1 when none or already answered */
-	int sigfd;        /* signalfd: forwarded signals, SIGCHLD, SIGWINCH */
+	int sigfd;        /* signalfd: forwarded signals, SIGCHLD, SIGWINCH, SHIM_SIG_KILL_VMM */
 	int sock;         /* our end of the io socketpair, or the exec socket (non-blocking) */
 	int exec;         /* exec mode: sock is a connection to QEMU's exec port, no QEMU child */
 	pid_t qemu;       /* QEMU's pid, 0 before spawn */
