@@ -1,4 +1,5 @@
-/* rind-shim: command-line parsing for both modes (normal: -- QEMU...; exec: --exec-socket). */
+/* rind-shim: command-line parsing and validation of the three modes (normal, --vmm-only, exec);
+ * pure (no I/O, no globals), so every accepted and refused combination is unit-tested. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -10,8 +11,10 @@
 const char shim_usage[] =
 	"usage: rind-shim --state DIR [--cgroup-procs FILE]... [--bind SRC DST]... "
 	"[--bind-ro SRC DST]... [--netns PATH] [--console-socket PATH | --tty] [--ready-fd N] "
-	"-- QEMU_BINARY [QEMU ARGS...]; or: rind-shim --exec-socket PATH --state DIR "
-	"[--console-socket PATH | --tty] [--ready-fd N]";
+	"-- QEMU_BINARY [QEMU ARGS...]; or: rind-shim --state DIR --vmm-only [--cgroup-procs FILE]... "
+	"[--bind SRC DST]... [--bind-ro SRC DST]... [--netns PATH] [--ready-fd N] -- QEMU_BINARY "
+	"[QEMU ARGS...]; or: rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
+	"[--ready-fd N]";
 
 int shim_parse_fd(const char *s)
 {
@@ -69,6 +72,8 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 			o->exec_sock = argv[i + 1];
 		else if (!strcmp(a, "--tty"))
 			o->tty = 1;
+		else if (!strcmp(a, "--vmm-only"))
+			o->vmm_only = 1;
 		else if (!strcmp(a, "--ready-fd")) {
 			if (shim_parse_fd(argv[i + 1]) != readyfd || readyfd < 0)
 				return fail(err, errlen, "--ready-fd %s: not an open file descriptor", argv[i + 1]);
@@ -78,6 +83,8 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 			vm_opt = a;
 		i += need;
 	}
+	if (o->exec_sock && o->vmm_only)
+		return fail(err, errlen, "--vmm-only and --exec-socket are exclusive");
 	if (o->exec_sock) {
 		if (o->dashdash >= 0)
 			return fail(err, errlen, "--exec-socket takes no -- QEMU_BINARY (an exec joins a "
@@ -93,5 +100,8 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 		return fail(err, errlen, "missing --state; %s", shim_usage);
 	if (o->console && o->tty)
 		return fail(err, errlen, "--console-socket and --tty are exclusive");
+	if (o->vmm_only && (o->console || o->tty))
+		return fail(err, errlen, "%s cannot be used with --vmm-only (no relay: the VMM inherits the "
+			    "shim's stdio)", o->console ? "--console-socket" : "--tty");
 	return 0;
 }

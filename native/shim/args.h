@@ -1,5 +1,5 @@
-/* rind-shim: pure command-line parsing and validation (no I/O, no globals), unit-tested in
- * test/test_args.c. main.c acts on the result (and reports err through the ready fd). */
+/* rind-shim: the parsed command line (three modes) and its parser; pure, so main.c only acts on the
+ * result and a refusal is one line on the ready fd, never a half-done set-up. */
 #ifndef RIND_SHIM_ARGS_H
 #define RIND_SHIM_ARGS_H
 #include <stddef.h>
@@ -10,6 +10,7 @@ struct shim_args {
 	const char *netns;     /* --netns PATH */
 	const char *exec_sock; /* --exec-socket PATH: exec mode */
 	int tty;               /* --tty */
+	int vmm_only;          /* --vmm-only: no relay, the VMM inherits stdio, exit = VMM status */
 	int dashdash;          /* index of "--" in argv (QEMU_BINARY follows), -1 in exec mode */
 };
 

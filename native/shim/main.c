@@ -1,5 +1,5 @@
-/* rind-shim: orchestration only: the order of the set-up steps of both modes (normal, --exec-socket)
- * and who answers the ready fd; the steps live elsewhere, so none is done twice. */
+/* rind-shim: orchestration only: the order of the set-up steps of the three modes (normal, --vmm-only,
+ * --exec-socket) and who answers the ready fd; the steps live elsewhere, so none is done twice. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <unistd.h>
@@ -51,10 +51,14 @@ static void run_exec(const struct shim_args *a)
 static void run_vmm(char **argv, const struct shim_args *a)
 {
 	jail_join_cgroups(argv, a);
-	terminal_setup(a);
+	if (!a->vmm_only)
+		terminal_setup(a);
 	vmm_spawn(argv, a);
 	ready_ok();
-	shim_log("started %s, pid %d (%s)", argv[a->dashdash + 1], (int)S.qemu, how());
+	shim_log("started %s, pid %d (%s)", argv[a->dashdash + 1], (int)S.qemu,
+		 a->vmm_only ? "vmm only" : how());
+	if (a->vmm_only)
+		vmm_wait();
 	if (S.mode == MODE_CONSOLE)
 		proc_stdio_to_null();
 	relay_run();

@@ -11,7 +11,7 @@
 #include "limits.h" /* proto/limits.h (-iquote proto, so <limits.h> stays libc's): RIND_FWD_SIGNALS */
 #include "shim.h"
 
-/* forwarded to the guest as SIGNAL frames */
+/* forwarded to the guest as SIGNAL frames (normal and exec mode) or ending the VMM (--vmm-only) */
 static const int fwd_signals[] = RIND_FWD_SIGNALS;
 
 /* fds 0..2 open (on /dev/null if absent), so no file we open lands on them */

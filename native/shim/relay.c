@@ -1,7 +1,7 @@
 /* rind-shim: the single-threaded poll loop relaying stdio, signals and window size between the engine's
  * fds and the io channel (or an exec port) to the container's exit code; no threads, bounded buffers. */
 
-/* Control signal SHIM_SIG_KILL_VMM (40), handled here:
+/* Control signal SHIM_SIG_KILL_VMM (40), handled here (normal and exec mode; --vmm-only: vmm.c):
  * SIGKILL QEMU, reap it, exit 137 (or the EXIT code the guest already reported); exec mode: exit
  * 137 at once, without an exit file (the exec'd process's fate is unknown). Never forwarded. */
 #define _GNU_SOURCE

@@ -63,6 +63,7 @@ int jail_apply(char **argv, const struct shim_args *a, char *err, size_t errlen)
 
 /* vmm.c: the VMM child */
 void vmm_spawn(char **argv, const struct shim_args *a);
+void vmm_wait(void) __attribute__((noreturn));
 void kill_qemu(void);
 void reap_children(int block);
 

@@ -1,18 +1,20 @@
 /* rind-shim: the VMM child: fork, confine (jail.c) and execv it with exactly the fds it needs, reap
- * and kill it. PDEATHSIG: a SIGKILLed shim never leaves a VMM behind. */
+ * and kill it; and the --vmm-only wait. PDEATHSIG: a SIGKILLed shim never leaves a VMM behind. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "shim.h"
 
-/* what the child gets: 0=/dev/null 1,2=vmm.log 3=io socket.
+/* what the child gets: normal mode 0=/dev/null 1,2=vmm.log 3=io socket; --vmm-only the shim's 0..2.
  * errp: the close-on-exec pipe a set-up failure goes back on (EOF = execv succeeded). */
 struct child_fds {
 	int io, log, null, errp; /* the child's ends, -1: none */
@@ -35,16 +37,19 @@ static void child_fail(int errp, const char *what, const char *detail)
 	_exit(127);
 }
 
-/* lays out fds 0..3 and puts errp right above them; returns its new number */
-static int child_layout_fds(const struct child_fds *f)
+/* lays out fds 0..3 (normal mode) and puts errp right above them; returns its new number */
+static int child_layout_fds(const struct child_fds *f, int vmm_only)
 {
 	int e = lift_fd(f->errp);
 	if (e < 0)
 		child_fail(f->errp, "vmm fds: F_DUPFD", strerror(errno));
-	int q = lift_fd(f->io), l = lift_fd(f->log), d = lift_fd(f->null);
-	if (q < 0 || l < 0 || d < 0 || dup2(d, 0) < 0 || dup2(l, 1) < 0 || dup2(l, 2) < 0 || dup2(q, 3) < 0)
-		child_fail(e, "vmm fds: dup2", strerror(errno));
-	int slot = 4;
+	if (!vmm_only) {
+		int q = lift_fd(f->io), l = lift_fd(f->log), d = lift_fd(f->null);
+		if (q < 0 || l < 0 || d < 0 || dup2(d, 0) < 0 || dup2(l, 1) < 0 || dup2(l, 2) < 0 ||
+		    dup2(q, 3) < 0)
+			child_fail(e, "vmm fds: dup2", strerror(errno));
+	}
+	int slot = vmm_only ? 3 : 4;
 	if (dup2(e, slot) < 0 || fcntl(slot, F_SETFD, FD_CLOEXEC) < 0)
 		child_fail(e, "vmm fds: error pipe", strerror(errno));
 	proc_close_from(slot + 1);
@@ -64,7 +69,7 @@ static void vmm_child(char **argv, const struct shim_args *a, const struct child
 	setsid();
 	if (jail_apply(argv, a, err, sizeof err) < 0)
 		child_fail(f->errp, err, NULL);
-	int errp = child_layout_fds(f);
+	int errp = child_layout_fds(f, a->vmm_only);
 	char **qargv = argv + a->dashdash + 1, what[1024];
 	execv(qargv[0], qargv);
 	int e = errno;
@@ -89,20 +94,22 @@ static void await_exec(int errp)
 		setup_fail("%.*s", (int)len, line);
 }
 
-static void open_child_fds(struct child_fds *f)
+static void open_child_fds(struct child_fds *f, int vmm_only)
 {
 	int sv[2], ep[2];
 	*f = (struct child_fds){ .io = -1, .log = -1, .null = -1, .errp = -1, .io_parent = -1 };
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		setup_fail("socketpair: %s", strerror(errno));
-	f->io_parent = sv[0];
-	f->io = sv[1];
-	f->log = openat(S.statefd, "vmm.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (f->log < 0)
-		setup_fail("open vmm.log: %s", strerror(errno));
-	f->null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (f->null < 0)
-		setup_fail("open /dev/null: %s", strerror(errno));
+	if (!vmm_only) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			setup_fail("socketpair: %s", strerror(errno));
+		f->io_parent = sv[0];
+		f->io = sv[1];
+		f->log = openat(S.statefd, "vmm.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (f->log < 0)
+			setup_fail("open vmm.log: %s", strerror(errno));
+		f->null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (f->null < 0)
+			setup_fail("open /dev/null: %s", strerror(errno));
+	}
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		setup_fail("pipe: %s", strerror(errno));
 	f->errp_parent = ep[0];
@@ -113,7 +120,7 @@ static void open_child_fds(struct child_fds *f)
 void vmm_spawn(char **argv, const struct shim_args *a)
 {
 	struct child_fds f;
-	open_child_fds(&f);
+	open_child_fds(&f, a->vmm_only);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
@@ -126,10 +133,12 @@ void vmm_spawn(char **argv, const struct shim_args *a)
 		if (mine[i] >= 0)
 			close(mine[i]);
 	await_exec(f.errp_parent);
-	int fl = fcntl(f.io_parent, F_GETFL);
-	if (fl < 0 || fcntl(f.io_parent, F_SETFL, fl | O_NONBLOCK) < 0)
-		setup_fail("io socket O_NONBLOCK: %s", strerror(errno));
-	S.sock = f.io_parent;
+	if (f.io_parent >= 0) {
+		int fl = fcntl(f.io_parent, F_GETFL);
+		if (fl < 0 || fcntl(f.io_parent, F_SETFL, fl | O_NONBLOCK) < 0)
+			setup_fail("io socket O_NONBLOCK: %s", strerror(errno));
+		S.sock = f.io_parent;
+	}
 	char buf[32];
 	snprintf(buf, sizeof buf, "%d\n", (int)pid);
 	if (write_state_file("vmm.pid", buf) < 0)
@@ -160,4 +169,49 @@ void kill_qemu(void)
 {
 	if (S.qemu > 0 && !S.qemu_reaped)
 		kill(S.qemu, SIGKILL);
+}
+
+/* --vmm-only: the shim's exit status is the VMM's (exit code, or 128+signal) */
+static void vmm_only_finish(void)
+{
+	int st = S.qemu_status;
+	int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		shim_log("vmm killed by signal %d; exit code %d", WTERMSIG(st), code);
+	else
+		shim_log("vmm exited with status %d", code);
+	shim_finish(code);
+}
+
+static void vmm_only_signals(void)
+{
+	struct signalfd_siginfo si;
+	ssize_t r;
+	while ((r = read(S.sigfd, &si, sizeof si)) == (ssize_t)sizeof si || (r < 0 && errno == EINTR)) {
+		if (r < 0 || si.ssi_signo == SIGWINCH)
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			reap_children(0);
+			continue;
+		}
+		shim_log("signal %u from pid %u: killing the vmm", si.ssi_signo, si.ssi_pid);
+		kill_qemu();
+		reap_children(1);
+	}
+}
+
+/* --vmm-only: no relay; wait for the VMM, or for a signal that ends it (SIGKILL, then reap) */
+void vmm_wait(void)
+{
+	for (;;) {
+		if (S.qemu_reaped)
+			vmm_only_finish();
+		struct pollfd p = { .fd = S.sigfd, .events = POLLIN };
+		if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+			shim_log("poll: %s; killing the vmm", strerror(errno));
+			kill_qemu();
+			reap_children(1);
+		}
+		vmm_only_signals();
+	}
 }

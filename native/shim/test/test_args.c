@@ -1,5 +1,5 @@
-/* rind-shim unit tests for args.c: both modes, the exec-mode refusals, argument errors.
- * Run by native/shim/test/run.sh. */
+/* rind-shim unit tests for args.c: the three modes, the exec-mode and --vmm-only refusals, argument
+ * errors; run by native/shim/test/run.sh, so a bad combination is caught without starting a VM. */
 #include <stdio.h>
 #include <string.h>
 #include "args.h"
@@ -88,6 +88,33 @@ static void test_exec_mode(void)
 				 "[--ready-fd N]") != NULL, "usage: %s", shim_usage);
 }
 
+static void test_vmm_only_mode(void)
+{
+	int r = P(4, "--state", "/s", "--vmm-only", "--ready-fd", "4", "--cgroup-procs", "/c", "--netns", "/n",
+		  "--bind", "/a", "/b", "--bind-ro", "/c", "/d", "--", "/qemu", "-m", "128M");
+	CHECK(r == 0 && A.vmm_only && !A.exec_sock && !A.console && !A.tty && A.dashdash == 16 &&
+	      !strcmp(A.netns, "/n") && !strcmp(A.state, "/s"), "%s (dashdash %d)", E, A.dashdash);
+	CHECK(P(-1, "--vmm-only", "--state", "/s", "--", "/q") == 0 && A.vmm_only && A.dashdash == 4, "%s", E);
+	CHECK(P(-1, "--state", "/s", "--", "/q") == 0 && !A.vmm_only, "normal mode is not vmm-only: %s", E);
+	/* after --, --vmm-only is QEMU's */
+	CHECK(P(-1, "--state", "/s", "--", "/q", "--vmm-only") == 0 && !A.vmm_only, "%s", E);
+	ERR("--console-socket cannot be used with --vmm-only", -1, "--state", "/s", "--vmm-only",
+	    "--console-socket", "/c", "--", "/q");
+	ERR("--tty cannot be used with --vmm-only", -1, "--tty", "--vmm-only", "--state", "/s", "--", "/q");
+	ERR("--vmm-only and --exec-socket are exclusive", -1, "--vmm-only", "--exec-socket", "/e", "--state", "/s");
+	ERR("--vmm-only and --exec-socket are exclusive", -1, "--exec-socket", "/e", "--state", "/s", "--vmm-only",
+	    "--", "/q");
+	ERR("missing -- QEMU_BINARY", -1, "--state", "/s", "--vmm-only");
+	ERR("missing -- QEMU_BINARY", -1, "--state", "/s", "--vmm-only", "--");
+	ERR("missing --state", -1, "--vmm-only", "--", "/q");
+	ERR("--ready-fd 9: not an open file descriptor", -1, "--vmm-only", "--ready-fd", "9", "--state", "/s", "--", "/q");
+	ERR("--netns needs 1 argument", -1, "--vmm-only", "--state", "/s", "--netns", "--", "/q");
+	ERR("unknown option --vmm", -1, "--vmm", "--state", "/s", "--", "/q");
+	CHECK(strstr(shim_usage, "rind-shim --state DIR --vmm-only [--cgroup-procs FILE]... [--bind SRC DST]... "
+				 "[--bind-ro SRC DST]... [--netns PATH] [--ready-fd N] -- QEMU_BINARY") != NULL,
+	      "usage: %s", shim_usage);
+}
+
 static void test_parse_fd(void)
 {
 	CHECK(shim_parse_fd("0") == 0 && shim_parse_fd("17") == 17 && shim_parse_fd("2147483647") == 2147483647, "ok");
@@ -99,6 +126,7 @@ int main(void)
 {
 	test_normal_mode();
 	test_exec_mode();
+	test_vmm_only_mode();
 	test_parse_fd();
 	printf("args: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
