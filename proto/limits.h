@@ -8,4 +8,7 @@
 /* signals a shim forwards to the guest as SIGNAL frames (SIGWINCH becomes WINSIZE) */
 #define RIND_FWD_SIGNALS { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 }
 
+/* the shim's control signal: kill the VMM, reap it, exit 137 (a fixed number: libcs disagree on SIGRTMIN) */
+#define RIND_SHIM_STOP_SIGNAL 40
+
 #endif

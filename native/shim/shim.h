@@ -6,12 +6,13 @@
 #include <sys/types.h>
 #include <termios.h>
 #include "args.h"
+#include "limits.h" /* proto/limits.h (-iquote proto): RIND_SHIM_STOP_SIGNAL */
 
 enum shim_mode { MODE_PLAIN, MODE_TTY, MODE_CONSOLE };
 
 /* Control signal (shim-only, never forwarded to the guest): "SIGKILL the VMM now, reap it, exit".
  * A fixed number, not SIGRTMIN+n: musl, glibc and the kernel disagree on SIGRTMIN (35/34/32). */
-#define SHIM_SIG_KILL_VMM 40
+#define SHIM_SIG_KILL_VMM RIND_SHIM_STOP_SIGNAL
 
 struct shim {
 	int statefd;      /* O_DIRECTORY fd of --state */

@@ -1,4 +1,4 @@
-// The runc-compatible subcommands: flags as runc spells them, mapped onto runtime/lifecycle.
+// The runc-compatible subcommands: flags as runc spells them, mapped onto runtime/container and runtime/exec.
 // Unknown-but-harmless runc flags are accepted and ignored.
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -6,13 +6,14 @@ import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import type { RuntimeContext } from '../runtime/context.js';
 // the lifecycle and exec code (schema compiler, VM planning) loads only for commands that use it
-const lc = () => import('../runtime/lifecycle.js');
+const lc = () => import('../runtime/container.js');
 const ex = () => import('../runtime/exec.js');
 import { parseSignal } from '../oci/signals.js';
 import { defaultSpec } from '../oci/default-spec.js';
 import { RindError } from '../util/errors.js';
 import { forwardSignalsTo } from '../host/proc.js';
 import { registerBench } from './bench.js';
+import { rindEnv } from '../util/env.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -29,7 +30,7 @@ function print(obj: unknown): void {
 
 /** Phase timings for benchmarks: one JSON line appended to $RIND_TIMINGS_FILE. */
 function recordTimings(t: Record<string, number | string>): void {
-  const file = process.env.RIND_TIMINGS_FILE;
+  const file = rindEnv.timingsFile();
   if (file) appendFileSync(file, `${JSON.stringify(t)}\n`);
 }
 

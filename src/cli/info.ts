@@ -1,12 +1,11 @@
 // Read-only reports: `--version` and `features` (OCI runtime features JSON), both naming the accelerator.
 // Probing happens here too, so `rind --version` is the cheapest way to see which accelerator is used.
-import { findArtifacts } from '../vm/artifacts.js';
-import { resolveAccel, TCG_WARNING } from '../vm/accel.js';
+import { resolveAccel, TCG_WARNING } from '../runtime/accel.js';
 import type { RuntimeContext } from '../runtime/context.js';
 
 async function accelLine(ctx: RuntimeContext): Promise<{ accel: string; reason: string }> {
   try {
-    const v = await resolveAccel(ctx.accel, findArtifacts());
+    const v = await resolveAccel(ctx.accel);
     if (v.accel === 'tcg') process.stderr.write(`rind: ${TCG_WARNING}\n`);
     return { accel: v.accel, reason: v.reason };
   } catch (e) {

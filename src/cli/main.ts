@@ -4,7 +4,8 @@ import { Command, Option, CommanderError } from 'commander';
 import { RindError } from '../util/errors.js';
 import { Logger, type LogFormat } from '../util/log.js';
 import { StateStore } from '../oci/state.js';
-import { parseAccelChoice } from '../vm/accel.js';
+import { parseAccelChoice } from '../runtime/accel.js';
+import { rindEnv } from '../util/env.js';
 import type { RuntimeContext } from '../runtime/context.js';
 import { registerCommands } from './commands.js';
 
@@ -21,7 +22,7 @@ export interface GlobalOpts {
 let logger = new Logger({ format: 'text', debug: false });
 
 export function contextFrom(opts: GlobalOpts): RuntimeContext {
-  return { store: new StateStore(opts.root), log: logger, accel: parseAccelChoice(opts.accel ?? process.env.RIND_ACCEL) };
+  return { store: new StateStore(opts.root), log: logger, accel: parseAccelChoice(opts.accel ?? rindEnv.accel()) };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 // Facts about host processes: /proc/PID/stat, liveness with pid-reuse protection, and waiting for exit.
 // Used for the shim and QEMU processes of each container, and by the density benchmark (one stat parser).
 import { readFileSync } from 'node:fs';
+import { RIND_FWD_SIGNALS } from '../proto/limits.js';
 
 /** The pid in a pid file, or undefined if the file is missing or holds no pid. */
 export function readPidFile(path: string): number | undefined {
@@ -70,7 +71,7 @@ export async function waitGone(pid: number | undefined, startTime: number | unde
 }
 
 /** Signals a foreground `run`/`exec` passes on to the shim (which forwards them to the guest). */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+const FORWARDED: NodeJS.Signals[] = [...RIND_FWD_SIGNALS, 'SIGWINCH'];
 
 export function forwardSignalsTo(pid: number, startTime?: number): void {
   for (const s of FORWARDED) process.on(s, () => signalProcess(pid, s, startTime));

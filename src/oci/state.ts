@@ -1,35 +1,50 @@
 // Per-container state under --root: one directory per id, state.json written atomically,
 // a lock per container (different containers never wait on each other), status derived from facts.
-import { mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { RindError } from '../util/errors.js';
 import { isAlive } from '../host/proc.js';
+import { writeAtomic } from '../util/fs.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** What rind remembers about a container between CLI calls. */
 export interface ContainerRecord {
   id: string;
+  /** the sandbox (VM) it runs in; a one-container sandbox has the container's id */
+  sandbox: string;
   bundle: string;
   rootfs: string;
   created: string;
   annotations: Record<string, string>;
   /** persisted lifecycle step; 'stopped' is derived, never stored */
   status: Exclude<Status, 'stopped'>;
+  /** the container's waitable pid (a rind-shim) */
   shimPid?: number;
   shimStartTime?: number;
-  vmmPid?: number;
-  cgroupDirs: string[];
   terminal: boolean;
-  accel?: string;
+}
+
+/** What rind remembers about a sandbox: one VM, its network wiring and cgroups. */
+export interface SandboxRecord {
+  id: string;
+  /** guest kind (linux) and VMM (qemu), chosen once at creation */
+  guest: string;
+  vmm: string;
+  accel: string;
   memMiB?: number;
   vcpus?: number;
+  /** the shim that started the VMM (its parent) */
+  shimPid?: number;
+  shimStartTime?: number;
+  cgroupDirs: string[];
   /** network namespace rind created (pathless netns in the spec) and must remove */
   ownedNetns?: string;
+  /** the netns the VM serves and the engine interfaces wired to it */
+  net?: { netns: string; ifs: string[] };
   /** how the VM came up: restored from a template, or booted */
   bootMode?: 'clone' | 'boot';
-  net?: unknown;
 }
 
 const ID_RE = /^[\w+\-.]{1,1024}$/;
@@ -93,6 +108,18 @@ export class StateStore {
     writeAtomic(this.path(record.id, 'state.json'), JSON.stringify(record, null, 1));
   }
 
+  readSandbox(id: string): SandboxRecord {
+    try {
+      return JSON.parse(readFileSync(this.path(id, 'sandbox.json'), 'utf8')) as SandboxRecord;
+    } catch {
+      throw new RindError(`sandbox ${id} does not exist or its record is unreadable`);
+    }
+  }
+
+  writeSandbox(record: SandboxRecord): void {
+    writeAtomic(this.path(record.id, 'sandbox.json'), JSON.stringify(record, null, 1));
+  }
+
   remove(id: string): void {
     rmSync(this.dir(id), { recursive: true, force: true });
   }
@@ -147,10 +174,4 @@ export class StateStore {
       await release().catch(() => undefined);
     }
   }
-}
-
-export function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, file);
 }

@@ -2,7 +2,7 @@
 // Built once per CLI call from the global flags.
 import type { StateStore } from '../oci/state.js';
 import type { Logger } from '../util/log.js';
-import type { AccelChoice } from '../vm/accel.js';
+import type { AccelChoice } from './accel.js';
 
 export interface RuntimeContext {
   store: StateStore;

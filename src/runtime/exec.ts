@@ -1,20 +1,18 @@
-// `exec`, `ps` and `events`: work inside a running container's VM through the agent.
-// Each exec gets a free virtio-serial exec port and its own rind-shim (the waitable pid).
+// `exec`, `ps` and `events`: work inside a running container's VM, through its sandbox's guest kind.
+// Each exec gets a free exec port and its own rind-shim (the waitable pid); kinds without them say so.
 import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBundle } from '../oci/spec.js';
 import { ProcessSchema, type ProcessSpec } from '../oci/spec-schema.js';
-import { validateId, writeAtomic, type ContainerRecord } from '../oci/state.js';
-import { findArtifacts } from '../vm/artifacts.js';
-import { processFields } from '../vm/agent-config.js';
-import { EXEC_PORTS } from '../vm/plan.js';
-import { spawnShim } from '../vm/launch.js';
-import type { Fields } from '../vm/ctl-codec.js';
+import { validateId, type ContainerRecord } from '../oci/state.js';
+import { requireCapability, type GuestCapabilities, type GuestStats } from '../guest/guest.js';
+import { shimBinary, spawnShim } from '../vmm/shim.js';
 import { forwardSignalsTo, isAlive, readPidFile, signalProcess } from '../host/proc.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RindError } from '../util/errors.js';
+import { writeAtomic } from '../util/fs.js';
+import { sandboxGuest } from './sandbox.js';
 import type { RuntimeContext } from './context.js';
-import { agentRequest } from './agent.js';
 
 export interface ExecRequest {
   id: string;
@@ -72,9 +70,9 @@ function execDir(ctx: RuntimeContext, id: string, port: number): string {
 }
 
 /** Claims a free exec port: its dir is absent, or left by a shim that is gone. */
-function claimPort(ctx: RuntimeContext, id: string): number {
+function claimPort(ctx: RuntimeContext, id: string, ports: number): number {
   mkdirSync(join(ctx.store.dir(id), 'exec'), { recursive: true });
-  for (let port = 0; port < EXEC_PORTS; port++) {
+  for (let port = 0; port < ports; port++) {
     const dir = execDir(ctx, id, port);
     if (existsSync(dir)) {
       const pid = readPidFile(join(dir, 'shim.pid')); // none: it never finished starting
@@ -88,29 +86,25 @@ function claimPort(ctx: RuntimeContext, id: string): number {
       /* raced with another exec: try the next port */
     }
   }
-  throw new RindError(`container ${id} already runs ${EXEC_PORTS} exec sessions: wait for one to end`);
+  throw new RindError(`container ${id} already runs ${ports} exec sessions: wait for one to end`);
 }
 
 export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Promise<number | undefined> {
   validateId(r.id);
   const { port, shimPid, exited } = await ctx.store.withLock(r.id, async () => {
-    const rec = liveRecord(ctx, r.id, 'exec in');
+    const { rec, guest, ch } = liveContainer(ctx, r.id, 'exec in', 'exec');
     const proc = r.process ?? processFromFlags(loadBundle(rec.bundle).spec.process, r);
     if (proc.terminal && !r.consoleSocket && r.detach) throw new RindError('exec: --tty with --detach needs --console-socket');
-    const port = claimPort(ctx, r.id);
+    const port = claimPort(ctx, r.id, guest.execPorts);
     const dir = execDir(ctx, r.id, port);
-    const args = ['--exec-socket', ctx.store.path(r.id, `exec${port}.sock`), '--state', dir, '--ready-fd', '3'];
+    const args = ['--exec-socket', ctx.store.path(rec.sandbox, `exec${port}.sock`), '--state', dir, '--ready-fd', '3'];
     if (proc.terminal) args.push(...(r.consoleSocket ? ['--console-socket', r.consoleSocket] : ['--tty']));
     try {
-      const h = await spawnShim(findArtifacts().shim, args, !r.detach, dir, 'the exec session', (pid) =>
-        writeAtomic(join(dir, 'shim.pid'), String(pid)),
-      );
-      try {
-        await agentRequest(ctx, rec, 'exec', [`port=${port}`, ...processFields(proc)], 15_000);
-      } catch (e) {
+      const h = await spawnShim(shimBinary(), args, { keepRef: !r.detach, stateDir: dir, what: 'the exec session', onSpawn: (pid) => writeAtomic(join(dir, 'shim.pid'), String(pid)) });
+      await guest.exec(ch, port, proc).catch((e: unknown) => {
         signalProcess(h.pid, 'SIGKILL', h.startTime);
         throw e;
-      }
+      });
       if (r.pidFile) writeAtomic(resolve(r.pidFile), String(h.pid));
       return { port, shimPid: h.pid, exited: h.exited };
     } catch (e) {
@@ -125,50 +119,26 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
   return code ?? 255;
 }
 
-/** The record of a container whose VM is up (created or running), or a one-line error. */
-function liveRecord(ctx: RuntimeContext, id: string, what: string): ContainerRecord {
+/** A container whose VM is up (created or running) and whose guest kind can do `cap`, or a one-line error. */
+function liveContainer(ctx: RuntimeContext, id: string, what: string, cap: keyof GuestCapabilities) {
   validateId(id);
-  const rec = ctx.store.read(id);
+  const rec: ContainerRecord = ctx.store.read(id);
   const status = ctx.store.status(rec);
+  const sb = sandboxGuest(ctx, rec.sandbox);
+  requireCapability(sb.guest, cap, cap);
   if (status !== 'running' && status !== 'created') throw new RindError(`cannot ${what} container ${id}: it is ${status}`);
-  return rec;
+  return { rec, guest: sb.guest, ch: sb.ch };
 }
 
 /** Guest pids of every process in the container (the agent, PID 1, excluded). */
 export async function containerPids(ctx: RuntimeContext, id: string): Promise<number[]> {
-  const rec = liveRecord(ctx, id, 'list the processes of');
-  const reply = await agentRequest(ctx, rec, 'ps', []);
-  return reply.all('pid').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const { guest, ch } = liveContainer(ctx, id, 'list the processes of', 'ps');
+  return guest.ps(ch);
 }
 
-export interface Stats {
-  cpu: { usage: { total: number; user: number; kernel: number } };
-  memory: { usage: { usage: number; limit: number } };
-  pids: { current: number };
-  network_interfaces: { name: string; rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number; tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number }[];
-}
-
-export function parseStats(reply: Fields): Stats {
-  const nets = reply.all('net');
-  const num = (k: string) => {
-    const n = Number(reply.get(k));
-    return Number.isFinite(n) && n >= 0 ? n : 0;
-  };
-  const user = num('cpu_user');
-  const kernel = num('cpu_system');
-  return {
-    cpu: { usage: { total: user + kernel, user, kernel } },
-    memory: { usage: { usage: num('mem_used'), limit: num('mem_total') } },
-    pids: { current: num('pids') },
-    network_interfaces: nets.map((line) => {
-      const [name, ...v] = line.split('\x1f');
-      const n = v.map((x) => Math.max(0, Number(x) || 0));
-      return { name: name.slice(0, 15), rx_bytes: n[0], rx_packets: n[1], rx_errors: n[2], rx_dropped: n[3], tx_bytes: n[4], tx_packets: n[5], tx_errors: n[6], tx_dropped: n[7] };
-    }),
-  };
-}
+export type Stats = GuestStats;
 
 export async function containerStats(ctx: RuntimeContext, id: string): Promise<Stats> {
-  const rec = liveRecord(ctx, id, 'read the stats of');
-  return parseStats(await agentRequest(ctx, rec, 'stats', []));
+  const { guest, ch } = liveContainer(ctx, id, 'read the stats of', 'stats');
+  return guest.stats(ch);
 }

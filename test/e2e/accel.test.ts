@@ -6,15 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { bootsUnderKvm } from '../../src/vm/accel.js';
-import { findArtifacts } from '../../src/vm/artifacts.js';
+import { bootsUnderKvm } from '../../src/runtime/accel.js';
 import { RIND } from './harness.js';
 
 const kvmUsable = existsSync('/dev/kvm') && !existsSync('/sys/module/kvm_pvm');
 
 test('the KVM probe boot: succeeds only where KVM can run our guest', async () => {
   const t0 = Date.now();
-  const r = await bootsUnderKvm(findArtifacts(), 8000);
+  const r = await bootsUnderKvm(8000);
   if (kvmUsable) assert.equal(r, true);
   else {
     assert.equal(typeof r, 'string', 'no KVM here: the probe must fail');

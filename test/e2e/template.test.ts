@@ -2,7 +2,7 @@
 // templates are rebuilt when the kernel or agent changes, and a corrupt template falls back to a boot.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { newEnv, makeBundle, rind, cleanup, leftovers, waitFor, REPO } from './harness.js';
 
@@ -35,16 +35,31 @@ test('two clones of one template are distinct machines with the right clock', ()
   assert.ok(!a.log.includes('falling back') && !b.log.includes('falling back'), a.log + b.log);
 });
 
-test('changing the agent or the kernel invalidates the template', () => {
+/** Changes a file's bytes in place (same path, mtime set back): trailing zeros, which cpio and ELF loaders skip. */
+function changeBytes(file: string): void {
+  const { mtime, atime } = statSync(file);
+  const fd = openSync(file, 'a');
+  writeSync(fd, Buffer.alloc(4096));
+  closeSync(fd);
+  utimesSync(file, atime, mtime);
+}
+
+test('changing the agent or the kernel bytes invalidates the template', () => {
   const before = templates().length;
   const initramfs = join(env.work, 'initramfs.cpio');
   copyFileSync(join(REPO, 'build', 'initramfs.cpio'), initramfs);
   identityOf('new-agent', { RIND_INITRAMFS: initramfs });
-  assert.equal(templates().length, before + 1);
+  assert.equal(templates().length, before + 1, 'another agent path: another template');
+  changeBytes(initramfs);
+  identityOf('changed-agent', { RIND_INITRAMFS: initramfs });
+  assert.equal(templates().length, before + 2, 'other agent bytes at the same path: another template');
   const kernel = join(env.work, 'vmlinux');
   copyFileSync(join(REPO, 'build', 'vmlinux'), kernel);
   identityOf('new-kernel', { RIND_KERNEL: kernel });
-  assert.equal(templates().length, before + 2);
+  assert.equal(templates().length, before + 3);
+  changeBytes(kernel);
+  identityOf('changed-kernel', { RIND_KERNEL: kernel });
+  assert.equal(templates().length, before + 4, 'other kernel bytes at the same path: another template');
 });
 
 test('a corrupt template falls back to a plain boot and says so', () => {

@@ -1,7 +1,7 @@
 // Unit tests for translating the OCI process and mounts into the agent's create message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildAgentConfig } from '../../src/vm/agent-config.js';
+import { buildAgentConfig } from '../../src/guest/linux/agent-config.js';
 import { validateSpec } from '../../src/oci/spec.js';
 import { defaultSpec } from '../../src/oci/default-spec.js';
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { encodeMessage, MessageDecoder, parseReply, ProtocolError, CTL_MAX, sanitizeGuestText } from '../../src/vm/ctl-codec.js';
+import { encodeMessage, MessageDecoder, parseReply, ProtocolError, CTL_MAX, sanitizeGuestText } from '../../src/guest/linux/ctl-codec.js';
 
 test('round trip, split at every byte boundary', () => {
   const wire = Buffer.concat([encodeMessage('ok', ['pid=7', 'kernel=6.1.0']), encodeMessage('error', ['msg=bad thing'])]);
@@ -27,14 +27,32 @@ test('oversized, zero-length, unterminated and unknown replies are protocol erro
   assert.throws(() => parseReply(['ok', 'novalue']), ProtocolError);
 });
 
-test('fuzz: random and mutated input never throws anything but ProtocolError', () => {
+/** xorshift32: a reproducible stream of pseudo-random bytes for one seed. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+test('fuzz: random and mutated input never throws anything but ProtocolError', (t) => {
+  // CTL_FUZZ_SEED=<n> replays a failing run
+  const fuzzSeed = Number(process.env.CTL_FUZZ_SEED) || randomBytes(4).readUInt32LE(0);
+  t.diagnostic(`ctl-codec fuzz seed ${fuzzSeed} (replay: CTL_FUZZ_SEED=${fuzzSeed})`);
+  console.log(`ctl-codec fuzz seed: ${fuzzSeed}`);
+  const next = prng(fuzzSeed);
   const seed = encodeMessage('ok', ['pid=1', 'kernel=x']);
   for (let i = 0; i < 20000; i++) {
     let input: Buffer;
-    if (i % 2) input = randomBytes(1 + (i % 64));
+    if (i % 2) input = Buffer.from(Array.from({ length: 1 + (i % 64) }, () => next() & 0xff));
     else {
       input = Buffer.from(seed);
-      for (let k = 0; k < 1 + (i % 4); k++) input[Math.floor(Math.random() * input.length)] = Math.floor(Math.random() * 256);
+      for (let k = 0; k < 1 + (i % 4); k++) input[next() % input.length] = next() & 0xff;
     }
     const d = new MessageDecoder();
     try {
@@ -46,7 +64,7 @@ test('fuzz: random and mutated input never throws anything but ProtocolError', (
         }
       }
     } catch (e) {
-      assert.ok(e instanceof ProtocolError, String(e));
+      assert.ok(e instanceof ProtocolError, `${String(e)} (seed ${fuzzSeed}, iteration ${i})`);
     }
   }
 });

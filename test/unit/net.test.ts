@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseInterfaces, parseRoutes } from '../../src/net/discover.js';
 import { wiringScripts, vmNics, agentNetFields, ipv4Hex } from '../../src/net/wire.js';
-import { planVm } from '../../src/vm/plan.js';
+import { planVm } from './linux-plan.js';
 import { netnsPlan } from '../../src/net/netns.js';
 import { validateSpec } from '../../src/oci/spec.js';
 import { defaultSpec } from '../../src/oci/default-spec.js';

@@ -1,7 +1,8 @@
 // Unit tests for VM sizing and the QEMU command line built from a spec.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planVm, guestMemoryMiB, guestVcpus, countCpuset, MIN_MEM_MIB, DEFAULT_MEM_MIB } from '../../src/vm/plan.js';
+import { guestMemoryMiB, guestVcpus, countCpuset, MIN_MEM_MIB, DEFAULT_MEM_MIB } from '../../src/runtime/sizing.js';
+import { planVm } from './linux-plan.js';
 import { validateSpec, type RunnableSpec } from '../../src/oci/spec.js';
 import { defaultSpec } from '../../src/oci/default-spec.js';
 

@@ -2,7 +2,7 @@
 // count, dead build dirs) and which are never touched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { templatesToPrune } from '../../src/vm/template.js';
+import { templatesToPrune } from '../../src/runtime/templates.js';
 
 const key = (n: number) => n.toString(16).padStart(20, '0');
 

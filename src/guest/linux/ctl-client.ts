@@ -3,7 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { encodeMessage, MessageDecoder, parseReply, sanitizeGuestText, type Reply, type Fields } from './ctl-codec.js';
-import { RindError } from '../util/errors.js';
+import { RindError } from '../../util/errors.js';
 
 export class CtlClient {
   private decoder = new MessageDecoder();

@@ -1,7 +1,9 @@
 // Framing of the ctl channel (docs/protocol.md): u32 length + NUL-terminated strings.
 // The decoder takes untrusted guest bytes and enforces every bound; pure, fuzzed in tests.
 
-export const CTL_MAX = 1 << 20;
+import { RIND_CTL_MAX } from '../../proto/limits.js';
+
+export const CTL_MAX = RIND_CTL_MAX;
 
 export function encodeMessage(verb: string, fields: readonly string[] = []): Buffer {
   const parts = [verb, ...fields];

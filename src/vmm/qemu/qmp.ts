@@ -1,7 +1,7 @@
-// Minimal QMP client (QEMU Machine Protocol over the VM's qmp.sock): pause, resume, query.
+// Minimal QMP client (QEMU Machine Protocol over the VM's qmp.sock), used only inside vmm/qemu.
 // QEMU is our own process, but its replies are still parsed defensively (bounded, JSON only).
 import { connect, type Socket } from 'node:net';
-import { RindError } from '../util/errors.js';
+import { RindError } from '../../util/errors.js';
 
 const MAX_LINE = 1 << 20;
 

@@ -2,9 +2,10 @@
 // and the host-side bind list (sources the shim binds into the share). Pure.
 import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { RunnableSpec } from '../oci/spec.js';
-import type { ProcessSpec } from '../oci/spec-schema.js';
-import { RindError } from '../util/errors.js';
+import type { RunnableSpec } from '../../oci/spec.js';
+import type { ProcessSpec } from '../../oci/spec-schema.js';
+import { RindError } from '../../util/errors.js';
+import type { HostBind } from '../../vmm/shim.js';
 import { SHARE_TAG } from './plan.js';
 
 const RLIMITS: Record<string, number> = {
@@ -12,14 +13,6 @@ const RLIMITS: Record<string, number> = {
   RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
   RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
 };
-
-export interface HostBind {
-  source: string;
-  /** path under the share dir, e.g. binds/3 */
-  target: string;
-  isDir: boolean;
-  readonly: boolean;
-}
 
 export interface AgentConfig {
   fields: string[];

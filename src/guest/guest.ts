@@ -1,0 +1,77 @@
+// The guest-kind seam: what runs inside a sandbox's VM (today: Linux with rind-agent), chosen once per sandbox.
+// The runtime asks a kind for its VM plan, its host binds and its container operations, and checks its capabilities.
+import type { RunnableSpec } from '../oci/spec.js';
+import type { ProcessSpec } from '../oci/spec-schema.js';
+import type { Accel, LaunchPlan } from '../vmm/devices.js';
+import type { HostBind } from '../vmm/shim.js';
+import type { NetConfig } from '../net/discover.js';
+import type { Nic } from './linux/plan.js';
+import type { GuestChannel } from './linux/agent.js';
+import { RindError } from '../util/errors.js';
+
+export type { GuestChannel, Nic };
+
+export interface GuestCapabilities {
+  exec: boolean;
+  ps: boolean;
+  stats: boolean;
+  /** VM templates (clones restored from a snapshot of a booted guest) */
+  templates: boolean;
+}
+
+/** The VM a sandbox needs, before the guest kind turns it into a plan. */
+export interface VmShape {
+  accel: Accel;
+  stateDir: string;
+  memMiB: number;
+  vcpus: number;
+  nics: Nic[];
+  tbSizeMiB?: number;
+  tscKhz?: number;
+}
+
+/** A container as the guest kind prepared it: host paths to bind into the share, and its guest config. */
+export interface PreparedContainer {
+  binds: HostBind[];
+  config: string[];
+}
+
+export interface GuestStats {
+  cpu: { usage: { total: number; user: number; kernel: number } };
+  memory: { usage: { usage: number; limit: number } };
+  pids: { current: number };
+  network_interfaces: { name: string; rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number; tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number }[];
+}
+
+/** A guest that came up: what it reported, and the one call that configures its container. */
+export interface ReadyGuest {
+  kernelRelease: string;
+  create(c: PreparedContainer, net: NetConfig): Promise<void>;
+  /** lets the guest go without a container (template builds) */
+  close(): void;
+}
+
+export interface GuestKind {
+  readonly name: string;
+  readonly capabilities: GuestCapabilities;
+  /** the minimum guest RAM this kind boots with, MiB */
+  readonly minMemMiB: number;
+  /** plan of a booted VM; `template` plans keep only what clones share (no taps, io on a socket) */
+  plan(shape: VmShape, variant?: { template?: { dir: string }; clone?: { ram: string } }): LaunchPlan;
+  /** what a container needs from the host and tells the guest (pure apart from stat'ing bind sources) */
+  prepare(spec: RunnableSpec, bundleDir: string, rootfs: string): PreparedContainer;
+  /** waits until the guest can take its container */
+  ready(ch: GuestChannel, deadline: number, exited: Promise<unknown>): Promise<ReadyGuest>;
+  start(ch: GuestChannel): Promise<void>;
+  signal(ch: GuestChannel, signo: number, all: boolean, timeoutMs: number): Promise<void>;
+  exec(ch: GuestChannel, port: number, proc: ProcessSpec): Promise<void>;
+  /** exec sessions a VM of this kind can run at once */
+  readonly execPorts: number;
+  ps(ch: GuestChannel): Promise<number[]>;
+  stats(ch: GuestChannel): Promise<GuestStats>;
+}
+
+/** One clear line when a kind lacks something, instead of a hang or a generic failure. */
+export function requireCapability(kind: GuestKind, cap: keyof GuestCapabilities, what: string): void {
+  if (!kind.capabilities[cap]) throw new RindError(`${what} is not supported for ${kind.name} containers`);
+}

@@ -1,0 +1,18 @@
+// Chooses a sandbox's guest kind, once, from its first container's spec; names kinds in records.
+// The only place that knows every kind.
+import type { RunnableSpec } from '../oci/spec.js';
+import { RindError } from '../util/errors.js';
+import type { GuestKind } from './guest.js';
+import { linuxGuest } from './linux/index.js';
+
+const KINDS: Record<string, GuestKind> = { linux: linuxGuest };
+
+export function guestKindFor(_spec: RunnableSpec): GuestKind {
+  return linuxGuest;
+}
+
+export function guestKindNamed(name: string | undefined): GuestKind {
+  const kind = KINDS[name ?? 'linux'];
+  if (!kind) throw new RindError(`unknown guest kind ${JSON.stringify(name)} in the sandbox record`);
+  return kind;
+}

@@ -1,0 +1,70 @@
+// The Linux guest kind: our kernel + rind-agent as PID 1, containers configured over the ctl port.
+// Everything the runtime does inside a Linux guest goes through this object.
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { GuestKind, GuestStats, VmShape } from '../guest.js';
+import { agentReady, agentRequest } from './agent.js';
+import { buildAgentConfig, processFields } from './agent-config.js';
+import { linuxArtifacts } from './artifacts.js';
+import { EXEC_PORTS, linuxPlan } from './plan.js';
+import { parseStats } from './stats.js';
+import { agentNetFields } from '../../net/wire.js';
+import { timeouts } from '../../util/timeouts.js';
+
+/** Template NICs have no backend; clones attach their taps to the same guest-visible slots. */
+export function templateMac(i: number): string {
+  return `52:54:00:72:69:${(0x10 + i).toString(16).padStart(2, '0')}`;
+}
+
+function planFor(shape: VmShape, variant: { template?: { dir: string }; clone?: { ram: string } } = {}) {
+  const a = linuxArtifacts();
+  const base = { ...shape, kernel: a.kernel, initramfs: a.initramfs };
+  if (variant.template) {
+    const dir = variant.template.dir;
+    return linuxPlan({
+      ...base, stateDir: dir, nics: shape.nics.map((_, i) => ({ mac: templateMac(i) })),
+      memoryFile: { path: join(dir, 'ram'), share: true }, ioSocket: `${dir}/io.sock`,
+    });
+  }
+  if (variant.clone) return linuxPlan({ ...base, memoryFile: { path: variant.clone.ram, share: false }, incoming: true });
+  return linuxPlan(base);
+}
+
+/** Fresh identity for every guest (clones share the template's RNG state and clock). */
+function identity(): string[] {
+  return [`seed=${randomBytes(64).toString('hex')}`, `time=${BigInt(Date.now()) * 1_000_000n}`];
+}
+
+export const linuxGuest: GuestKind = {
+  name: 'linux',
+  capabilities: { exec: true, ps: true, stats: true, templates: true },
+  minMemMiB: 128, // below this the guest (agent, 10 serial ports, 9p) can run out of memory at boot
+  execPorts: EXEC_PORTS,
+  plan: planFor,
+  prepare(spec, bundleDir, rootfs) {
+    const agent = buildAgentConfig(spec, bundleDir);
+    return { binds: [{ source: rootfs, target: 'rootfs', isDir: true, readonly: false }, ...agent.binds], config: agent.fields };
+  },
+  async ready(ch, deadline, exited) {
+    const { ctl, pong } = await agentReady(ch, deadline, exited);
+    return {
+      kernelRelease: pong.get('kernel') ?? '',
+      async create(c, net) {
+        try {
+          await ctl.request('create', [...c.config, ...agentNetFields(net), ...identity()], timeouts.agentReplyMs());
+        } finally {
+          ctl.close();
+        }
+      },
+      close: () => ctl.close(),
+    };
+  },
+  start: async (ch) => void (await agentRequest(ch, 'start', [])),
+  signal: async (ch, signo, all, timeoutMs) => void (await agentRequest(ch, 'signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], timeoutMs)),
+  exec: async (ch, port, proc) => void (await agentRequest(ch, 'exec', [`port=${port}`, ...processFields(proc)], timeouts.agentExecMs)),
+  async ps(ch) {
+    const reply = await agentRequest(ch, 'ps', []);
+    return reply.all('pid').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  },
+  stats: async (ch): Promise<GuestStats> => parseStats(await agentRequest(ch, 'stats', [])),
+};

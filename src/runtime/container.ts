@@ -1,0 +1,182 @@
+// The OCI verbs on a container inside a sandbox: create, start, kill, pause, delete, state, list.
+// A Podman/ctr container is a sandbox with exactly one container, made in one call; VM work is sandbox.ts's.
+import { resolve } from 'node:path';
+import { loadBundle, type Bundle } from '../oci/spec.js';
+import { validateId, type ContainerRecord, type Status } from '../oci/state.js';
+import { guestKindFor } from '../guest/kinds.js';
+import { writeAtomic } from '../util/fs.js';
+import { RindError } from '../util/errors.js';
+import { timeouts } from '../util/timeouts.js';
+import { resolveAccel, TCG_WARNING, type AccelVerdict } from './accel.js';
+import { destroySandbox, killSandboxVm, launchSandbox, pauseSandbox, sandboxGuest } from './sandbox.js';
+import type { RuntimeContext } from './context.js';
+
+export interface CreateRequest {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** foreground `run`: the shim uses our stdio as the terminal when process.terminal is set */
+  foreground?: boolean;
+}
+
+export interface Created {
+  record: ContainerRecord;
+  exited: Promise<number | null>;
+  timings: { bootMs: number; createMs: number };
+  kernelRelease: string;
+}
+
+/** The accelerator for this call, with the TCG warning where the engine (or the user) will see it. */
+async function chooseAccel(ctx: RuntimeContext): Promise<AccelVerdict> {
+  const verdict = await resolveAccel(ctx.accel);
+  if (verdict.accel === 'tcg') {
+    // for engines the runtime's stderr is the container's: warn there only when the verdict is new
+    if (ctx.log.hasFile) ctx.log.warn(TCG_WARNING, { reason: verdict.reason });
+    else if (verdict.fresh) process.stderr.write(`rind: ${TCG_WARNING}\n`);
+  }
+  return verdict;
+}
+
+function newRecord(id: string, bundle: Bundle, terminal: boolean): ContainerRecord {
+  return {
+    id, sandbox: id, bundle: bundle.dir, rootfs: bundle.rootfs, created: new Date().toISOString(),
+    annotations: bundle.spec.annotations ?? {}, status: 'creating', terminal,
+  };
+}
+
+/** Creates a one-container sandbox: its VM comes up and the container waits in it for `start`. */
+export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Created> {
+  const id = validateId(req.id);
+  const bundle = loadBundle(req.bundle);
+  const terminal = Boolean(bundle.spec.process.terminal);
+  if (terminal && !req.consoleSocket && !req.foreground)
+    throw new RindError('process.terminal is true: --console-socket is required (or run in the foreground)');
+  const guest = guestKindFor(bundle.spec);
+  const prepared = guest.prepare(bundle.spec, bundle.dir, bundle.rootfs);
+  const verdict = await chooseAccel(ctx);
+  return ctx.store.withLock(id, async () => {
+    ctx.store.reserve(id);
+    const record = newRecord(id, bundle, terminal);
+    ctx.store.write(record);
+    try {
+      const sb = await launchSandbox(ctx, {
+        id, spec: bundle.spec, guest, accel: verdict.accel, prepared, consoleSocket: req.consoleSocket, foreground: req.foreground, terminal,
+        onShim: (pid, startTime) => ctx.store.write(Object.assign(record, { shimPid: pid, shimStartTime: startTime })),
+      });
+      const t = Date.now();
+      await sb.guest.create(prepared, sb.net);
+      record.status = 'created';
+      ctx.store.write(record);
+      if (req.pidFile) writeAtomic(resolve(req.pidFile), String(sb.shim.pid));
+      return { record, exited: sb.shim.exited, timings: { bootMs: sb.bootMs, createMs: Date.now() - t }, kernelRelease: sb.guest.kernelRelease };
+    } catch (e) {
+      await removeContainer(ctx, record);
+      throw e;
+    }
+  });
+}
+
+/** Runs `fn` on a container's record under its lock, with its derived status. */
+function withContainer<T>(ctx: RuntimeContext, id: string, fn: (rec: ContainerRecord, status: Status) => Promise<T>): Promise<T> {
+  validateId(id);
+  return ctx.store.withLock(id, async () => {
+    const rec = ctx.store.read(id);
+    return fn(rec, ctx.store.status(rec));
+  });
+}
+
+export function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
+  return withContainer(ctx, id, async (rec, status) => {
+    if (status !== 'created') throw new RindError(`cannot start container ${id}: it is ${status}, not created`);
+    const { guest, ch } = sandboxGuest(ctx, rec.sandbox);
+    await guest.start(ch);
+    rec.status = 'running';
+    ctx.store.write(rec);
+  });
+}
+
+export function killContainer(ctx: RuntimeContext, id: string, signo: number, all: boolean): Promise<void> {
+  return withContainer(ctx, id, async (_rec, status) => {
+    if (status === 'stopped') throw new RindError(`container ${id} is not running`);
+    const { rec: sb, guest, ch } = sandboxGuest(ctx, _rec.sandbox);
+    if (status === 'paused') {
+      if (signo !== 9) throw new RindError(`container ${id} is paused: resume it first (only SIGKILL is delivered to a paused VM)`);
+      return killSandboxVm(sb);
+    }
+    try {
+      await guest.signal(ch, signo, all, signo === 9 ? timeouts.agentKillMs : timeouts.agentReplyMs());
+    } catch (e) {
+      // an unresponsive guest can still be killed: SIGKILL ends the VM itself
+      if (signo !== 9) throw e;
+      ctx.log.warn(`guest did not take SIGKILL (${(e as Error).message}); killing the VM`, { id });
+      killSandboxVm(sb);
+    }
+  });
+}
+
+/** pause/resume stop and continue the VM's vCPUs: the container really stops running. */
+export function pauseContainer(ctx: RuntimeContext, id: string, pause: boolean): Promise<void> {
+  return withContainer(ctx, id, async (rec, status) => {
+    if (pause && status !== 'running') throw new RindError(`cannot pause container ${id}: it is ${status}, not running`);
+    if (!pause && status !== 'paused') throw new RindError(`cannot resume container ${id}: it is ${status}, not paused`);
+    await pauseSandbox(ctx, ctx.store.readSandbox(rec.sandbox), pause);
+    rec.status = pause ? 'paused' : 'running';
+    ctx.store.write(rec);
+  });
+}
+
+export async function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): Promise<void> {
+  validateId(id);
+  if (!ctx.store.exists(id)) {
+    if (force) return;
+    throw new RindError(`container ${id} does not exist`);
+  }
+  await ctx.store.withLock(id, async () => {
+    if (!ctx.store.exists(id)) return;
+    const rec = ctx.store.tryRead(id);
+    if (!rec) return ctx.store.remove(id);
+    const status = ctx.store.status(rec);
+    if ((status === 'running' || status === 'paused') && !force)
+      throw new RindError(`cannot delete container ${id}: it is ${status} (use --force)`);
+    await removeContainer(ctx, rec);
+  });
+}
+
+/** Removes a container and, for a one-container sandbox, its VM and every host trace. */
+async function removeContainer(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  if (rec.sandbox === rec.id) await destroySandbox(ctx, rec.sandbox);
+  ctx.store.remove(rec.id);
+}
+
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations: Record<string, string>;
+}
+
+export function containerState(ctx: RuntimeContext, id: string): OciState {
+  validateId(id);
+  const rec = ctx.store.read(id);
+  const status = ctx.store.status(rec);
+  return {
+    ociVersion: '1.0.2', id, status, pid: status === 'stopped' ? 0 : (rec.shimPid ?? 0),
+    bundle: rec.bundle, rootfs: rec.rootfs, created: rec.created, owner: '', annotations: rec.annotations,
+  };
+}
+
+export function listContainers(ctx: RuntimeContext): OciState[] {
+  return ctx.store.ids().flatMap((id) => {
+    try {
+      return [containerState(ctx, id)];
+    } catch {
+      return [];
+    }
+  });
+}

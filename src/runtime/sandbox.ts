@@ -1,0 +1,198 @@
+// A sandbox is one VM: its launch (template clone, plain boot as the fallback), stop, pause/resume,
+// network namespace wiring, host cgroups and its record. It knows no OCI verb (runtime/container.ts does).
+import { availableParallelism } from 'node:os';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunnableSpec } from '../oci/spec.js';
+import type { SandboxRecord } from '../oci/state.js';
+import type { GuestChannel, GuestKind, PreparedContainer, ReadyGuest, VmShape } from '../guest/guest.js';
+import { guestKindNamed } from '../guest/kinds.js';
+import type { LaunchPlan } from '../vmm/devices.js';
+import { defaultVmm, type Vmm } from '../vmm/vmm.js';
+import { killVmm, shimBinary, startVmm, stopVmm, vmLastWords, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
+import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
+import { isAlive } from '../host/proc.js';
+import { hostTscKhz } from '../host/cpu.js';
+import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
+import { discover, wire, unwire, vmNics } from '../net/wire.js';
+import type { NetConfig } from '../net/discover.js';
+import { RindError } from '../util/errors.js';
+import { rindEnv } from '../util/env.js';
+import { timeouts } from '../util/timeouts.js';
+import { guestMemoryMiB, guestVcpus } from './sizing.js';
+import { templateFor } from './template-build.js';
+import type { Template } from './templates.js';
+import type { RuntimeContext } from './context.js';
+
+export interface SandboxRequest {
+  id: string;
+  spec: RunnableSpec;
+  guest: GuestKind;
+  accel: 'kvm' | 'tcg';
+  /** the first container's binds (a one-container sandbox) */
+  prepared: PreparedContainer;
+  consoleSocket?: string;
+  /** foreground `run`: keep the shim in our session and use our stdio as its terminal */
+  foreground?: boolean;
+  terminal: boolean;
+  /** called as soon as the shim pid is known, so a crash mid-create can still be cleaned up */
+  onShim: (pid: number, startTime: number | undefined) => void;
+}
+
+export interface LaunchedSandbox {
+  record: SandboxRecord;
+  shim: ShimHandle;
+  guest: ReadyGuest;
+  net: NetConfig;
+  bootMs: number;
+}
+
+/** What every launch attempt of one sandbox shares. */
+interface Attempt {
+  ctx: RuntimeContext;
+  req: SandboxRequest;
+  rec: SandboxRecord;
+  vmm: Vmm;
+  shimReq: Omit<ShimRequest, 'argv'>;
+}
+
+export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): Promise<LaunchedSandbox> {
+  const vmm = defaultVmm();
+  const rec: SandboxRecord = { id: req.id, guest: req.guest.name, vmm: vmm.name, accel: req.accel, cgroupDirs: [] };
+  ctx.store.writeSandbox(rec);
+  const dir = ctx.store.dir(req.id);
+  makeShare(dir, req.prepared.binds);
+  const net = wireNetwork(ctx, req.spec, rec);
+  const cg = prepareCgroups(normalizeCgroupPath(req.spec.linux?.cgroupsPath, req.id));
+  rec.cgroupDirs = cg.dirs;
+  const shape = vmShape(req, dir, net.cfg);
+  rec.memMiB = shape.memMiB;
+  rec.vcpus = shape.vcpus;
+  ctx.store.writeSandbox(rec);
+  const shimReq = {
+    shim: shimBinary(), binary: vmm.binary(), stateDir: dir, cgroupProcs: cg.procsFiles, binds: req.prepared.binds,
+    netns: net.netns, consoleSocket: req.consoleSocket, tty: req.terminal && !req.consoleSocket,
+  };
+  const a: Attempt = { ctx, req, rec, vmm, shimReq };
+  const template = await templateFor(ctx, req.spec, { guest: req.guest, vmm, shape, cgroupProcs: cg.procsFiles });
+  const launched = (template && (await tryClone(a, shape, template))) || (await boot(a, req.guest.plan(shape), 'boot'));
+  return { record: rec, net: net.cfg, ...launched };
+}
+
+function vmShape(req: SandboxRequest, dir: string, net: NetConfig): VmShape {
+  return {
+    accel: req.accel, stateDir: dir, nics: vmNics(net), tscKhz: hostTscKhz(), tbSizeMiB: rindEnv.tbSizeMiB(),
+    memMiB: guestMemoryMiB(req.spec, req.guest.minMemMiB), vcpus: guestVcpus(req.spec, availableParallelism()),
+  };
+}
+
+/** The share directory the VMM exports: mount points for the rootfs and every bind. */
+function makeShare(dir: string, binds: HostBind[]): void {
+  for (const b of binds) {
+    const target = join(dir, 'share', b.target);
+    if (b.isDir) mkdirSync(target, { recursive: true });
+    else {
+      mkdirSync(join(target, '..'), { recursive: true });
+      closeSync(openSync(target, 'w'));
+    }
+  }
+}
+
+async function tryClone(a: Attempt, shape: VmShape, template: Template): Promise<Omit<LaunchedSandbox, 'record' | 'net'> | undefined> {
+  try {
+    return await boot(a, a.req.guest.plan(shape, { clone: { ram: template.ram } }), 'clone', template);
+  } catch (e) {
+    a.ctx.log.warn(`${(e as Error).message}; falling back to a plain boot`, { id: a.rec.id });
+    await stopSandboxVm(a.ctx, a.rec);
+    return undefined;
+  }
+}
+
+async function boot(a: Attempt, plan: LaunchPlan, mode: 'clone' | 'boot', template?: Template): Promise<Omit<LaunchedSandbox, 'record' | 'net'>> {
+  const t0 = Date.now();
+  if (!template) a.ctx.log.debug('booting vm', { id: a.rec.id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus });
+  const shim = await startVmm({ ...a.shimReq, argv: a.vmm.argv(plan) }, Boolean(a.req.foreground), 'the VM', (pid, st) => {
+    a.rec.shimPid = pid;
+    a.rec.shimStartTime = st;
+    a.ctx.store.writeSandbox(a.rec);
+    a.req.onShim(pid, st);
+  });
+  const dir = plan.stateDir;
+  if (template) await a.vmm.restore(dir, template.state, timeouts.cloneMs).catch((e: Error) => {
+    throw new RindError(`restore from template ${template.key} failed: ${e.message}`);
+  });
+  const deadline = Date.now() + (template ? timeouts.cloneMs : timeouts.bootMs(plan.accel));
+  try {
+    const guest = await a.req.guest.ready(channelOf(dir, a.rec), deadline, shim.exited);
+    a.rec.bootMode = mode;
+    a.ctx.store.writeSandbox(a.rec);
+    return { shim, guest, bootMs: Date.now() - t0 };
+  } catch (e) {
+    const words = vmLastWords(dir);
+    throw new RindError(`the VM did not come up: ${(e as Error).message}${words ? ` (${words})` : ''}`);
+  }
+}
+
+/** Joins the spec's netns (creating it if the spec asks for a new one) and wires taps to the engine's interfaces. */
+function wireNetwork(ctx: RuntimeContext, spec: RunnableSpec, rec: SandboxRecord): { netns?: string; cfg: NetConfig } {
+  const plan = netnsPlan(spec, rec.id, ctx.store.root);
+  if (plan.kind === 'host') {
+    ctx.log.warn('the spec has no network namespace: a VM cannot share the host network stack, the container gets loopback only', { id: rec.id });
+    return { cfg: { interfaces: [], routes: [] } };
+  }
+  if (plan.kind === 'owned') {
+    rec.ownedNetns = plan.name;
+    ctx.store.writeSandbox(rec);
+    createOwnedNetns(plan.name);
+  }
+  const cfg = discover(plan.path);
+  rec.net = { netns: plan.path, ifs: cfg.interfaces.map((i) => i.name) };
+  ctx.store.writeSandbox(rec);
+  wire(plan.path, cfg);
+  return { netns: plan.path, cfg };
+}
+
+function channelOf(dir: string, rec: SandboxRecord): GuestChannel {
+  return { stateDir: dir, alive: () => isAlive(rec.shimPid, rec.shimStartTime) };
+}
+
+/** A live sandbox's guest kind and channel, for operations inside it. */
+export function sandboxGuest(ctx: RuntimeContext, id: string): { rec: SandboxRecord; guest: GuestKind; ch: GuestChannel } {
+  const rec = ctx.store.readSandbox(id);
+  return { rec, guest: guestKindNamed(rec.guest), ch: channelOf(ctx.store.dir(id), rec) };
+}
+
+/** Ends a sandbox's VM and shim and forgets their traces, so the VM can be launched again. */
+export async function stopSandboxVm(ctx: RuntimeContext, rec: SandboxRecord): Promise<void> {
+  const dir = ctx.store.dir(rec.id);
+  await stopVmm(dir, rec.shimPid, rec.shimStartTime);
+  for (const f of ['exit', 'vmm.pid', 'ctl.sock', 'qmp.sock']) rmSync(join(dir, f), { force: true });
+  rec.shimPid = undefined;
+  rec.shimStartTime = undefined;
+}
+
+/** Kills the VM at once (SIGKILL of a paused or unresponsive guest); its shim records 137. */
+export function killSandboxVm(rec: SandboxRecord): void {
+  killVmm(rec.shimPid, rec.shimStartTime);
+}
+
+/** pause/resume stop and continue the VM's vCPUs. */
+export async function pauseSandbox(ctx: RuntimeContext, rec: SandboxRecord, pause: boolean): Promise<void> {
+  const vmm = defaultVmm();
+  if (!vmm.capabilities.pause) throw new RindError(`pause is not supported by the ${vmm.name} VMM`);
+  await (pause ? vmm.pause(ctx.store.dir(rec.id)) : vmm.resume(ctx.store.dir(rec.id)));
+}
+
+/** Stops the VM if alive and removes every host trace of the sandbox (taps, owned netns, cgroups). */
+export async function destroySandbox(ctx: RuntimeContext, id: string): Promise<void> {
+  let rec: SandboxRecord;
+  try {
+    rec = ctx.store.readSandbox(id);
+  } catch {
+    return; // nothing was launched
+  }
+  await stopSandboxVm(ctx, rec);
+  if (rec.net) unwire(rec.net.netns, rec.net.ifs);
+  if (rec.ownedNetns) deleteOwnedNetns(rec.ownedNetns);
+  removeCgroupDirs(rec.cgroupDirs);
+}

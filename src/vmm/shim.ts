@@ -1,0 +1,147 @@
+// Starts every VMM process through rind-shim (containers, template builds, the KVM probe) and stops it.
+// The runtime never signals a VMM itself: it asks the VMM's shim, which is its parent and its jail.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RindError } from '../util/errors.js';
+import { processStartTime, readPidFile, signalProcess, waitGone } from '../host/proc.js';
+import { timeouts } from '../util/timeouts.js';
+import { RIND_SHIM_STOP_SIGNAL } from '../proto/limits.js';
+import { rindEnv } from '../util/env.js';
+import { need, repoRoot } from '../util/paths.js';
+
+/** A host path bound into the VM's share before the VMM starts. */
+export interface HostBind {
+  source: string;
+  /** path under the share dir, e.g. binds/3 */
+  target: string;
+  isDir: boolean;
+  readonly: boolean;
+}
+
+export type ShimStdio = 'inherit' | 'pipe' | number;
+
+export interface ShimRequest {
+  shim: string;
+  binary: string;
+  argv: string[];
+  stateDir: string;
+  cgroupProcs?: string[];
+  binds?: HostBind[];
+  /** network namespace the VMM must run in (its taps live there) */
+  netns?: string;
+  consoleSocket?: string;
+  /** foreground run in a terminal: the shim uses its stdio as the tty */
+  tty?: boolean;
+  /** no io relay: the VMM inherits the shim's stdio (template builds, probes) */
+  vmmOnly?: boolean;
+  /** stdout/stderr of the shim (and of a --vmm-only VMM): ours, a pipe, or an open fd (default: ours) */
+  stdio?: ShimStdio;
+}
+
+export interface ShimHandle {
+  pid: number;
+  startTime: number | undefined;
+  exited: Promise<number | null>;
+  /** the shim's stdout when started with stdio 'pipe' */
+  stdout?: NodeJS.ReadableStream;
+}
+
+export function shimArgs(r: ShimRequest): string[] {
+  const args = ['--state', r.stateDir, '--ready-fd', '3'];
+  if (r.vmmOnly) args.push('--vmm-only');
+  for (const f of r.cgroupProcs ?? []) args.push('--cgroup-procs', f);
+  for (const b of r.binds ?? []) args.push(b.readonly ? '--bind-ro' : '--bind', b.source, join(r.stateDir, 'share', b.target));
+  if (r.netns) args.push('--netns', r.netns);
+  if (r.consoleSocket) args.push('--console-socket', r.consoleSocket);
+  else if (r.tty) args.push('--tty');
+  return [...args, '--', r.binary, ...r.argv];
+}
+
+/** Last meaningful lines the VM left behind, for error messages. */
+export function vmLastWords(stateDir: string): string {
+  const pick = (f: string) => {
+    try {
+      return readFileSync(join(stateDir, f), 'utf8').trim().split('\n').filter(Boolean).slice(-2).join(' | ');
+    } catch {
+      return '';
+    }
+  };
+  return [pick('shim.log'), pick('vmm.log'), pick('console.log')].filter(Boolean).join(' | ').slice(0, 400);
+}
+
+/** Spawns rind-shim in its own session; resolves once it reports ready on fd 3. */
+export async function spawnShim(
+  shim: string,
+  args: string[],
+  opts: { keepRef: boolean; stateDir: string; what: string; stdio?: ShimStdio; onSpawn?: (pid: number, startTime: number | undefined) => void },
+): Promise<ShimHandle> {
+  const io = opts.stdio ?? 'inherit';
+  const child = spawn(shim, args, { detached: true, stdio: [io === 'inherit' ? 'inherit' : 'ignore', io, io, 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null)));
+    child.once('error', () => resolve(null));
+  });
+  if (!child.pid) throw new RindError(`cannot start rind-shim (${shim})`);
+  const handle: ShimHandle = { pid: child.pid, startTime: processStartTime(child.pid), exited, stdout: child.stdout ?? undefined };
+  opts.onSpawn?.(handle.pid, handle.startTime);
+  await readReady(child.stdio[3] as NodeJS.ReadableStream, opts.stateDir, opts.what);
+  if (!opts.keepRef) child.unref();
+  return handle;
+}
+
+/** Starts the VMM of a request through the shim. */
+export function startVmm(r: ShimRequest, keepRef: boolean, what: string, onSpawn?: (pid: number, startTime: number | undefined) => void): Promise<ShimHandle> {
+  return spawnShim(r.shim, shimArgs(r), { keepRef, stateDir: r.stateDir, what, stdio: r.stdio, onSpawn });
+}
+
+async function readReady(pipe: NodeJS.ReadableStream, stateDir: string, what: string): Promise<void> {
+  const ready = await new Promise<string>((resolve) => {
+    let text = '';
+    pipe.on('data', (d: Buffer) => (text += d.toString()));
+    pipe.on('end', () => resolve(text));
+    pipe.on('error', () => resolve(text));
+  });
+  if (!ready.startsWith('ok')) {
+    const why = ready.replace(/^error:\s*/, '').trim() || vmLastWords(stateDir) || 'rind-shim exited during set-up';
+    throw new RindError(`cannot start ${what}: ${why}`);
+  }
+}
+
+/**
+ * The shim's control signal: "kill your VMM now, reap it, exit 137". Forwarded signals
+ * (TERM, INT, HUP, QUIT, USR1, USR2) go to the guest instead.
+ */
+export const SHIM_STOP_SIGNAL = RIND_SHIM_STOP_SIGNAL;
+
+/** The pid of the VMM a shim started (written by the shim before it reports ready). */
+export function vmmPid(stateDir: string): number | undefined {
+  return readPidFile(join(stateDir, 'vmm.pid'));
+}
+
+/**
+ * Ends a VM: asks its shim to kill the VMM (the shim records exit 137), then makes sure both are gone.
+ * A shim that does not react is SIGKILLed: the VMM dies with it (PR_SET_PDEATHSIG).
+ */
+export async function stopVmm(stateDir: string, shimPid: number | undefined, shimStartTime: number | undefined): Promise<void> {
+  const vmm = vmmPid(stateDir);
+  if (signalProcess(shimPid, SHIM_STOP_SIGNAL, shimStartTime) && (await waitGone(shimPid, shimStartTime, timeouts.stopMs))) {
+    await waitGone(vmm, undefined, timeouts.stopMs);
+    return;
+  }
+  signalProcess(shimPid, 'SIGKILL', shimStartTime);
+  await waitGone(shimPid, shimStartTime, timeouts.stopMs);
+  // a dying QEMU still listens on its sockets: a relaunch in this dir must not reach it
+  await waitGone(vmm, undefined, timeouts.stopMs);
+}
+
+/** Asks a live shim to kill its VMM without waiting (a kill that must not block on a slow guest). */
+export function killVmm(shimPid: number | undefined, shimStartTime: number | undefined): boolean {
+  return signalProcess(shimPid, SHIM_STOP_SIGNAL, shimStartTime);
+}
+
+
+/** The rind-shim binary: $RIND_SHIM or the one the set-up linked into build/. */
+export function shimBinary(): string {
+  return need('rind-shim', rindEnv.shim() ?? join(repoRoot(), 'build', 'rind-shim'), 'run `npm run setup` (scripts/setup.sh) first');
+}
