@@ -20,11 +20,12 @@ import { Progress } from './progress.js';
 import { renderTable } from './report-table.js';
 import { renderHtml } from './report-html.js';
 import type { DensityReport, RuntimeResult } from './types.js';
+import { rindEnv } from '../../src/util/env.js';
 
 export class BenchError extends Error {}
 
 /** Rough host MiB per service, for an early warning (rind: ~28 cloned from a template, ~120 booted plainly). */
-const ESTIMATE_MIB: Record<string, number> = { rind: process.env.RIND_TEMPLATES === '0' ? 120 : 30, runc: 3, crun: 3 };
+const ESTIMATE_MIB: Record<string, number> = { rind: !rindEnv.templates() ? 120 : 30, runc: 3, crun: 3 };
 const LOW_MEMORY_FLOOR_NOTE = 'max(1 GiB, 5% of RAM)';
 
 function preflight(opts: DensityOptions): RuntimeDef[] {

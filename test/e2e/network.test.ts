@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { newEnv, makeBundle, rind, rindDetached, cleanup, leftovers, waitFor } from './harness.js';
-import { attach, detach, deleteBridge, type CniNetwork, type Attachment } from '../../src/bench/cni.js';
-import { parseCidr } from '../../src/bench/subnet.js';
+import { attach, detach, deleteBridge, type CniNetwork, type Attachment } from '../../bench/density/cni.js';
+import { parseCidr } from '../../bench/density/subnet.js';
 
 const env = newEnv('net');
 const net: CniNetwork = { name: 'rindtest', bridge: 'rindtest0', subnet: parseCidr('10.214.0.0/24'), dataDir: mkdtempSync(join(tmpdir(), 'rind-cni-')) };
