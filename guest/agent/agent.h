@@ -1,20 +1,24 @@
-/* rind guest agent: declarations shared by the agent's modules.
- * The agent is PID 1 of the microVM; one thread, one poll loop (main.c). */
+/* rind guest agent: declarations of the modules that touch the system (the agent is PID 1 of the VM).
+ * The pure parsers have headers of their own (request.h, mountspec.h, resolve.h, netparse.h, fields.h). */
 #ifndef RIND_AGENT_H
 #define RIND_AGENT_H
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "../../proto/frame.h"
+#include "../../proto/limits.h"
+#include "err.h"
+#include "fields.h"
+#include "request.h"
 
-#define SHARE_DIR "/run/rind/share"
-#define ROOT_DIR "/run/rind/root"
-#define CTL_MAX (1u << 20)      /* largest ctl message */
+#define RUN_DIR "/run/rind"     /* container c<slot> has RUN_DIR/c<slot>/share and .../root */
 #define STDIN_MAX (1u << 20)    /* stdin bytes buffered for a process */
-#define NEXEC 8                 /* exec ports rind.exec0 .. rind.exec7 */
-
+#define MAX_CONTAINERS 16       /* the container table (container.c) */
+#define MAX_SESSIONS (1 + RIND_EXEC_PORTS) /* rind.io and the exec ports */
 
 /* exit sequence of a session (sess.c) */
 #define DRAIN_IDLE_MS 100       /* output quiet this long after the exit: it is all out */
@@ -24,67 +28,48 @@
 #define EXEC_FIRST_FRAME_MS 30000 /* an exec host that sends no frame this long after `exec` is given up */
 #define EXEC_HUP_GRACE_MS 250   /* an exec port seen disconnected this long after its first frame: its host is gone */
 
-/* A process as create/exec describe it. Strings point into the ctl message buffer. */
-struct rlim {
-	int resource;
-	unsigned long long soft, hard;
-};
-struct proc_spec {
-	const char *cwd;
-	int terminal;
-	uid_t uid;
-	gid_t gid;
-	mode_t umask;
-	gid_t *gids;
-	size_t ngids;
-	char **argv, **envp;    /* NULL-terminated */
-	size_t nargs, nenv;
-	struct rlim *rlimits;
-	size_t nrlimits;
-};
-/* A parsed `create` request. */
-struct create_req {
-	const char *share, *rootfs, *hostname;
-	int readonly;
-	struct proc_spec proc;
-	char **mounts;          /* "dest\x1ftype\x1fsource\x1foptions" */
-	size_t nmounts;
-	char **netifs, **netaddrs, **netroutes; /* raw values, net.c parses them */
-	size_t nnetifs, nnetaddrs, nnetroutes;
-	const char *seed, *time; /* NULL: absent */
-};
-/* A parsed `exec` request. */
-struct exec_req {
-	int port;
-	struct proc_spec proc;
-};
+/* ---- sys.c: console log, fatal errors, power-off, the clock ---- */
+void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void power_off(void);
+int64_t now_ms(void);
+int tmin(int a, int b);         /* the sooner of two poll timeouts (-1: none) */
+int ms_until(int64_t deadline, int64_t now);
 
-/* A virtio-serial port. `on`: in the poll set for reading. A port whose host side is not
- * connected reports POLLHUP forever, so it is taken out until SIGIO says the host
- * (re)connected; as a fallback it is re-polled after rearm_ms (1 s, doubling to 60 s). */
+/* ---- transport.c: the virtio-serial ports ---- */
+
+/* A port. `on`: in the poll set for reading. A port whose host side is not connected reports
+ * POLLHUP forever, so it is taken out until SIGIO says the host (re)connected; as a fallback
+ * it is re-polled after rearm_ms (1 s, doubling to 60 s: an idle VM, whose ctl is hung up
+ * between CLI calls, must not wake up every second). */
 struct port {
 	int fd;
 	int on;
 	int64_t off_since;
 	int rearm_ms;
 };
-/* The fallback backs off because an idle VM (ctl is hung up between CLI calls)
- * must not wake up every second; SIGIO is what normally re-arms a port. */
 #define REARM_MIN_MS 1000
 #define REARM_MAX_MS 60000
-extern struct port ctl_port;
+/* The fds of the ports found at boot, -1: absent. */
+struct ports {
+	int ctl, io, exec[RIND_EXEC_PORTS];
+};
+void transport_open(struct ports *p);
+void port_off(struct port *p);
+void port_wake(struct port *p);
+int port_rearm(struct port *p, int64_t now);
 
-/* A session: one process and the io channel (a port carrying io frames) it is relayed
- * over. The workload's session `wl` uses rind.io; each exec uses one rind.exec<i>. */
+/* ---- a session: one process and the io channel (a port carrying io frames) it is relayed
+ * over. rind.io carries the first container's init process; each exec uses one rind.exec<i>. ---- */
 struct sess {
 	const char *name;       /* for the log: "io", "exec3" */
 	int is_exec;
-	/* the process; fds are the agent's ends, -1 when closed */
+	/* the process (spawn.c, stdio.c); fds are the agent's ends, -1 when closed */
 	pid_t pid;              /* 0: none yet */
 	int exited, code, pty;
 	int in_fd;              /* stdin pipe, or a dup of the pty master */
 	int out_fd, err_fd;     /* stdout/stderr pipes, or the pty master (out only) */
-	int start_fd, started;  /* the workload's start barrier (exec: -1, 1) */
+	int start_fd, started;  /* an init process's start barrier (exec: -1, 1) */
 	unsigned short rows, cols; /* last WINSIZE, applied when the pty appears */
 	/* the channel (io.c); buffers are allocated by chan_alloc */
 	struct port port;
@@ -108,34 +93,16 @@ struct sess {
 	/* poll bookkeeping: index in the pollfd array and the fd polled, per kind */
 	int pi[4], pfd[4];
 };
-extern struct sess wl;
 
-/* util.c */
-extern char err_msg[512];
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void power_off(void);
-int64_t now_ms(void);
-void port_off(struct port *p);
-int parse_num(const char *s, long long min, long long max, long long *v);
+/* ---- stdio.c: the process's end of a session ---- */
+int stdin_pending(const struct sess *s);
+int stdin_put(struct sess *s, const unsigned char *b, size_t len);
+void stdin_event(struct sess *s);
+void stdin_close(struct sess *s);
+void stdio_close(struct sess *s);
+void stdio_winsize(struct sess *s, unsigned rows, unsigned cols);
 
-/* ctl.c */
-void ctl_event(short revents);
-int ctl_tick(int64_t now);
-int ctl_want_write(void);
-void reply_begin(const char *status);
-void reply_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void reply_send(void);
-void reply_error(const char *msg);
-
-/* request.c */
-int parse_create(char **kv, size_t n, struct create_req *r);
-int parse_exec(char **kv, size_t n, struct exec_req *r);
-void proc_spec_free(struct proc_spec *p);
-void create_req_free(struct create_req *r);
-
-/* io.c */
+/* ---- io.c: the channel of a session ---- */
 int chan_alloc(struct sess *s);
 void chan_release(struct sess *s);
 int chan_pending(const struct sess *s);
@@ -147,45 +114,75 @@ void chan_send_open(struct sess *s);
 void chan_port_event(struct sess *s, short revents);
 void chan_host_gone(struct sess *s, const char *why);
 void chan_catch_up(struct sess *s);
+void chan_resume(struct sess *s);
 int chan_want_input(const struct sess *s);
-int stdin_pending(const struct sess *s);
-void stdin_event(struct sess *s);
-void stdin_close(struct sess *s);
 
-/* sess.c */
+/* ---- sess.c: a session in the poll loop ---- */
 void sess_init(struct sess *s, const char *name, int is_exec, int port_fd);
 int sess_poll(struct sess *s, struct pollfd *p, int n);
 void sess_dispatch(struct sess *s, const struct pollfd *p);
 void sess_exited(struct sess *s, int status);
 int sess_tick(struct sess *s, int64_t now);
-void sess_winsize(struct sess *s, unsigned rows, unsigned cols);
-void sess_close_stdio(struct sess *s);
 
-/* mounts.c */
-int rootfs_setup(const struct create_req *r);
-void rootfs_teardown(void);
+/* ---- spawn.c, child.c: a process set up in a container root ---- */
+int proc_spawn(const struct proc_spec *p, const char *root, struct sess *s, int barrier);
+_Noreturn void child_run(const struct proc_spec *r, const char *root, int stdio[3], int report, int go);
 
-/* process.c */
-int proc_spawn(const struct proc_spec *p, struct sess *s, int barrier);
-int workload_create(const struct create_req *r);
-int workload_start(void);
-int workload_signal(int signo, int all);
+/* ---- rootfs.c: a container's filesystem ---- */
+struct rootfs {
+	char share[48], root[48];
+	int share_mounted, root_mounted;
+};
+void rootfs_paths(struct rootfs *fs, int slot);
+int rootfs_setup(struct rootfs *fs, const struct create_req *r);
+void rootfs_teardown(struct rootfs *fs);
 
-/* exec.c */
-void exec_set_port(int i, int fd);
-int exec_start(const struct exec_req *r);
-struct sess *exec_session(int i);
-struct sess *exec_by_pid(pid_t pid);
-void exec_end(int i);
-
-/* net.c */
+/* ---- net.c, identity.c: what create sets up for the whole VM ---- */
 int net_setup(const struct create_req *r);
-
-/* identity.c */
 int identity_apply(const char *seed, const char *time);
 
-/* stats.c */
-void do_ps(void);
-void do_stats(void);
+/* ---- container.c: the container table ---- */
+struct container;
+void container_boot(int io_fd);
+struct container *container_get(const char *cid);
+int container_create(const struct create_req *r);
+int container_start(struct container *c);
+int container_signal(struct container *c, int signo, int all);
+int container_running(const struct container *c);
+const char *container_root(const struct container *c);
+const char *container_proc_root(const struct container *c);
+int container_reaped(pid_t pid, int status);
+int container_poll(struct pollfd *p, int n);
+void container_dispatch(const struct pollfd *p);
+void container_wake(void);
+int container_tick(int64_t now, int *vm_over);
+
+/* ---- exec.c: exec sessions, one per exec port ---- */
+void exec_boot(const int fds[RIND_EXEC_PORTS]);
+int exec_start(const struct exec_req *r, struct container *c);
+int exec_reaped(pid_t pid, int status);
+int exec_poll(struct pollfd *p, int n);
+void exec_dispatch(const struct pollfd *p);
+void exec_wake(void);
+int exec_tick(int64_t now);
+
+/* ---- procs.c: the guest's user processes ---- */
+long procs_each(const char *root, void (*fn)(pid_t pid, void *arg), void *arg);
+
+/* ---- reply.c, ctl.c, verbs.c, stats.c: the ctl channel ---- */
+void reply_begin(const char *status);
+void reply_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void reply_error(const char *msg);
+void reply_take(const char **buf, size_t *len);
+extern struct port ctl_port;
+void ctl_event(short revents);
+int ctl_tick(int64_t now);
+int ctl_want_write(void);
+void verbs_handle(char *msg, size_t len);
+void stats_ps(const struct container *c);
+void stats_stats(const struct container *c);
+
+/* ---- boot.c ---- */
+void boot(void);
 
 #endif

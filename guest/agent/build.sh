@@ -7,7 +7,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${RIND_CACHE:-/var/cache/rind}
 
 # key: every file of guest/agent (this script included) and the shared frame header
-key=$(cd "$repo" && { find guest/agent -type f | LC_ALL=C sort; echo proto/frame.h; } |
+key=$(cd "$repo" && { find guest/agent -type f | LC_ALL=C sort; echo proto/frame.h; echo proto/limits.h; } |
 	while read -r f; do echo "$f"; cat "$f"; done | sha256sum | cut -c1-16)
 out="$cache/initramfs/$key"
 if [ -f "$out/initramfs.cpio" ]; then echo "$out/initramfs.cpio"; exit 0; fi

@@ -1,36 +1,36 @@
 /* rind guest agent: exec sessions, one per port rind.exec<i> (docs/protocol.md, "exec sessions").
- * Port allocation, starting a process in the running container, freeing the session after EXIT. */
+ * Port allocation, starting a process in a running container, freeing the port after EXIT; never powers the VM off. */
 #include "agent.h"
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static struct sess xs[NEXEC];
-static int active[NEXEC];
-static int port_fd[NEXEC] = { -1, -1, -1, -1, -1, -1, -1, -1 };
-static const char *names[NEXEC] = { "exec0", "exec1", "exec2", "exec3", "exec4", "exec5", "exec6", "exec7" };
-_Static_assert(NEXEC == 8, "names and port_fd have 8 entries");
+static struct sess xs[RIND_EXEC_PORTS];
+static int active[RIND_EXEC_PORTS];
+static int port_fd[RIND_EXEC_PORTS];
+static char names[RIND_EXEC_PORTS][12];
 
 #define CONNECT_WAIT_MS 1000
 
-void exec_set_port(int i, int fd)
+void exec_boot(const int fds[RIND_EXEC_PORTS])
 {
-	port_fd[i] = fd;
+	for (int i = 0; i < RIND_EXEC_PORTS; i++) {
+		port_fd[i] = fds[i];
+		snprintf(names[i], sizeof names[i], "exec%d", i);
+	}
 }
 
-struct sess *exec_session(int i)
+/* After EXIT was acknowledged (or given up on): the port is free again. Input not read
+ * yet stays in the port for the next session (the next shim may already have sent some). */
+static void exec_end(int i)
 {
-	return active[i] ? &xs[i] : NULL;
-}
-
-struct sess *exec_by_pid(pid_t pid)
-{
-	for (int i = 0; i < NEXEC; i++)
-		if (active[i] && xs[i].pid == pid && !xs[i].exited)
-			return &xs[i];
-	return NULL;
+	struct sess *s = &xs[i];
+	stdio_close(s);
+	chan_release(s);
+	active[i] = 0;
 }
 
 /* The host shim connects before the CLI sends `exec`, but the guest learns of the
@@ -65,11 +65,11 @@ static int free_after_ack(int i)
 	return 0;
 }
 
-/* Starts r's process now (no start barrier) with its stdio on port r->port. */
-int exec_start(const struct exec_req *r)
+/* Starts r's process in container c now (no start barrier) with its stdio on port r->port. */
+int exec_start(const struct exec_req *r, struct container *c)
 {
 	int i = r->port;
-	if (!wl.pid || wl.exited)
+	if (!container_running(c))
 		return fail("no running container");
 	if (port_fd[i] < 0)
 		return fail("exec port %d (rind.exec%d) is not present in this VM", i, i);
@@ -81,7 +81,7 @@ int exec_start(const struct exec_req *r)
 	sess_init(s, names[i], 1, port_fd[i]);
 	if (chan_alloc(s) < 0)
 		return -1;
-	int pid = proc_spawn(&r->proc, s, 0);
+	int pid = proc_spawn(&r->proc, container_root(c), s, 0);
 	if (pid < 0) {
 		chan_release(s);
 		return -1;
@@ -91,12 +91,54 @@ int exec_start(const struct exec_req *r)
 	return pid;
 }
 
-/* After EXIT was acknowledged (or given up on): the port is free again. Input not read
- * yet stays in the port for the next session (the next shim may already have sent some). */
-void exec_end(int i)
+/* ---- the poll loop ---- */
+
+/* 1 if pid was an exec'd process. */
+int exec_reaped(pid_t pid, int status)
 {
-	struct sess *s = &xs[i];
-	sess_close_stdio(s);
-	chan_release(s);
-	active[i] = 0;
+	for (int i = 0; i < RIND_EXEC_PORTS; i++)
+		if (active[i] && xs[i].pid == pid && !xs[i].exited) {
+			sess_exited(&xs[i], status);
+			return 1;
+		}
+	return 0;
+}
+
+int exec_poll(struct pollfd *p, int n)
+{
+	for (int i = 0; i < RIND_EXEC_PORTS; i++)
+		if (active[i])
+			n = sess_poll(&xs[i], p, n);
+	return n;
+}
+
+void exec_dispatch(const struct pollfd *p)
+{
+	for (int i = 0; i < RIND_EXEC_PORTS; i++)
+		if (active[i])
+			sess_dispatch(&xs[i], p);
+}
+
+/* SIGIO: a shim may have connected; not to a session whose host is gone or being checked. */
+void exec_wake(void)
+{
+	for (int i = 0; i < RIND_EXEC_PORTS; i++)
+		if (active[i] && !xs[i].broken && !xs[i].hup_since)
+			xs[i].port.on = 1;
+}
+
+/* Advances the sessions; frees the ports of those done. Returns the poll timeout. */
+int exec_tick(int64_t now)
+{
+	int t = -1;
+	for (int i = 0; i < RIND_EXEC_PORTS; i++) {
+		if (!active[i])
+			continue;
+		int st = sess_tick(&xs[i], now);
+		if (xs[i].done)
+			exec_end(i);
+		else
+			t = tmin(t, st);
+	}
+	return t;
 }

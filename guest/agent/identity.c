@@ -1,5 +1,5 @@
-/* rind guest agent: what makes a VM cloned from a template unique (create's seed= and time= keys).
- * Fresh entropy for the kernel RNG, and the wall clock, which stood still in the template. */
+/* rind guest agent: what makes a VM cloned from a template unique (create's seed= and time= keys): RNG seed, clock.
+ * VM-wide and idempotent (a failed create is retried); touches nothing of a container. */
 #include "agent.h"
 #include <errno.h>
 #include <fcntl.h>

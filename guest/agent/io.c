@@ -1,12 +1,11 @@
-/* rind guest agent: one io channel (docs/protocol.md, "io channel frames"): rind.io or an exec port.
- * Output -> STDOUT/STDERR/EXIT frames without blocking; host frames -> stdin, signals, winsize, ACK. */
+/* rind guest agent: the io channel of a session (docs/protocol.md, "io channel frames"): rind.io or an exec port.
+ * Output -> STDOUT/STDERR/EXIT frames, host frames -> stdin, signals, winsize, ACK; never blocks, never calls sess.c. */
 #include "agent.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #define IN_MAX (8 + RIND_FRAME_MAX)
@@ -152,7 +151,7 @@ static void handle_frame(struct sess *s, int type, const unsigned char *p, uint3
 		break;
 	case RIND_F_WINSIZE:
 		if (len == 4) {
-			sess_winsize(s, p[0] | p[1] << 8, p[2] | p[3] << 8);
+			stdio_winsize(s, p[0] | p[1] << 8, p[2] | p[3] << 8);
 			return;
 		}
 		break;
@@ -177,6 +176,39 @@ static void host_seen(struct sess *s)
 	s->host_seen = 1;
 }
 
+enum { GO_ON, STALL, LAST };
+
+/* One complete frame from the host. */
+static int take_frame(struct sess *s, const unsigned char *h, uint32_t len)
+{
+	if (h[0] == RIND_F_EXIT_ACK && s->is_exec && !len) {
+		/* the shim's last frame: what follows in this read (one virtqueue buffer, so one
+		 * connection) breaks the protocol and is dropped; later reads are the next session's */
+		s->acked = 1;
+		return LAST;
+	}
+	if (h[0] != RIND_F_STDIN || s->stdin_gone || s->stdin_eof) {
+		handle_frame(s, h[0], h + 8, len);
+		return GO_ON;
+	}
+	if (stdin_put(s, h + 8, len) < 0) {
+		s->stalled = 1; /* stop reading the port until the process takes some */
+		return STALL;
+	}
+	return GO_ON;
+}
+
+/* A header no frame may have: rind.io's host is broken, an exec host loses its session. */
+static void violation(struct sess *s, const unsigned char *h, uint32_t len)
+{
+	if (!s->is_exec)
+		fatal("io: protocol violation from the host (type %d len %u)", h[0], (unsigned)len);
+	logmsg("%s: protocol violation from the host (type %d len %u)", s->name, h[0], (unsigned)len);
+	s->in_len = 0;
+	chan_host_gone(s, "protocol violation");
+}
+
+/* Takes the complete frames in s->in. */
 static void parse(struct sess *s)
 {
 	size_t off = 0;
@@ -185,39 +217,17 @@ static void parse(struct sess *s)
 		const unsigned char *h = s->in + off;
 		uint32_t len = le32(h + 4);
 		if (len > RIND_FRAME_MAX || h[1] || h[2] || h[3]) {
-			if (!s->is_exec)
-				fatal("io: protocol violation from the host (type %d len %u)", h[0], (unsigned)len);
-			/* an exec host is one client among several: it loses its session's input */
-			logmsg("%s: protocol violation from the host (type %d len %u)", s->name, h[0], (unsigned)len);
-			s->in_len = 0;
-			chan_host_gone(s, "protocol violation");
+			violation(s, h, len);
 			return;
 		}
 		if (s->in_len - off < 8 + len)
 			break;
-		if (h[0] == RIND_F_EXIT_ACK && s->is_exec && !len) {
-			/* the shim's last frame: what follows in this read (one virtqueue buffer,
-			 * so one connection) breaks the protocol and is dropped; later reads are
-			 * the next session's */
-			s->acked = 1;
-			off = s->in_len;
+		int r = take_frame(s, h, len);
+		if (r == STALL)
 			break;
-		}
-		if (h[0] == RIND_F_STDIN && !s->stdin_gone && !s->stdin_eof) {
-			if (s->s_len + len > STDIN_MAX) {
-				s->stalled = 1; /* stop reading the port until the process takes some */
-				break;
-			}
-			if (s->s_off + s->s_len + len > STDIN_MAX) {
-				memmove(s->sbuf, s->sbuf + s->s_off, s->s_len);
-				s->s_off = 0;
-			}
-			memcpy(s->sbuf + s->s_off + s->s_len, h + 8, len);
-			s->s_len += len;
-		} else {
-			handle_frame(s, h[0], h + 8, len);
-		}
-		off += 8 + len;
+		off = r == LAST ? s->in_len : off + 8 + len;
+		if (r == LAST)
+			break;
 	}
 	memmove(s->in, s->in + off, s->in_len - off);
 	s->in_len -= off;
@@ -229,7 +239,8 @@ void chan_host_gone(struct sess *s, const char *why)
 	chan_broken(s, why);
 	s->port.on = 0;
 	s->hup_since = 0;
-	sess_close_stdio(s);
+	stdio_close(s);
+	chan_resume(s);
 }
 
 /* The port looks disconnected. rind.io waits for its host to come back (SIGIO). An exec
@@ -283,54 +294,9 @@ void chan_catch_up(struct sess *s)
 		chan_port_event(s, POLLIN);
 }
 
-/* ---- the process's stdin ---- */
-
-int stdin_pending(const struct sess *s)
+/* A STDIN frame waited for room: after the process took some (or its stdin closed), go on. */
+void chan_resume(struct sess *s)
 {
-	return s->s_len || s->stdin_eof;
-}
-
-/* Closes the process's stdin and drops whatever it did not take. */
-void stdin_close(struct sess *s)
-{
-	if (s->in_fd >= 0)
-		close(s->in_fd);
-	s->in_fd = -1;
-	s->stdin_gone = 1;
-	s->s_off = s->s_len = 0;
-	if (s->stalled)
-		parse(s);
-}
-
-/* s->in_fd is writable (or stdin must be closed). */
-void stdin_event(struct sess *s)
-{
-	while (s->s_len) {
-		ssize_t n = write(s->in_fd, s->sbuf + s->s_off, s->s_len);
-		if (n > 0) {
-			s->s_off += n;
-			s->s_len -= n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && errno == EAGAIN) {
-			break;
-		} else { /* EPIPE: the process closed its stdin */
-			stdin_close(s);
-			return;
-		}
-	}
-	if (!s->s_len) {
-		s->s_off = 0;
-		if (s->stdin_eof) {
-			/* a pty has no EOF of its own: type the EOF character, as a user would */
-			struct termios t;
-			if (s->pty && tcgetattr(s->in_fd, &t) == 0 && write(s->in_fd, &t.c_cc[VEOF], 1) < 0)
-				logmsg("%s: cannot send EOF to the pty: %s", s->name, strerror(errno));
-			s->stdin_eof = 0;
-			stdin_close(s);
-			return;
-		}
-	}
 	if (s->stalled)
 		parse(s);
 }

@@ -1,23 +1,67 @@
-/* rind guest agent: parsing of the `create` and `exec` requests (docs/protocol.md).
- * Key=value strings into struct create_req / exec_req; arrays are sized by the key count. */
-#include "agent.h"
-#include <errno.h>
-#include <stdio.h>
+/* rind guest agent: parsing of ctl requests into request.h's structs (docs/protocol.md, ctl messages).
+ * Pure: no system calls, no state; a key that is not an array may come once; unknown keys are ignored. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "request.h"
+#include "err.h"
+#include "fields.h"
+#include "../../proto/limits.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* the keys that may appear once, per verb */
+#define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal"
+static const char *const create_once[] = { PROC_ONCE, "cid", "share", "rootfs", "readonly",
+					   "hostname", "seed", "time", NULL };
+static const char *const exec_once[] = { PROC_ONCE, "cid", "port", NULL };
+static const char *const signal_once[] = { "cid", "signo", "all", NULL };
+static const char *const cid_once[] = { "cid", NULL };
+
+/* Refuses a second `key=` of a key listed in `once` (before the strings are split). */
+static int refuse_dups(char **kv, size_t n, const char *const *once)
+{
+	for (; *once; once++) {
+		size_t l = strlen(*once), seen = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!strncmp(kv[i], *once, l) && kv[i][l] == '=' && seen++)
+				return fail("duplicate key: %s", *once);
+	}
+	return 0;
+}
+
+/* Splits "key=value" in place. */
+static int split_kv(char *kv, char **val)
+{
+	char *eq = strchr(kv, '=');
+	if (!eq)
+		return fail("malformed key: %.64s", kv);
+	*eq = 0;
+	*val = eq + 1;
+	return 0;
+}
+
+static int take_cid(const char *val, const char **cid)
+{
+	if (!cid_valid(val))
+		return fail("bad cid: %.80s (want 1..%d characters of A-Z a-z 0-9 _ . -)", val, CID_MAX);
+	*cid = val;
+	return 0;
+}
+
+/* ---- process keys ---- */
+
 static int parse_rlimit(const char *s, struct rlim *rl)
 {
-	char buf[96];
+	char buf[96], *f[3];
 	long long res, v[2];
 	if (strlen(s) >= sizeof buf)
 		return -1;
 	strcpy(buf, s);
-	char *f[3], *save = NULL;
-	for (int i = 0; i < 3; i++)
-		if (!(f[i] = strtok_r(i ? NULL : buf, ",", &save)))
-			return -1;
-	if (strtok_r(NULL, ",", &save) || parse_num(f[0], 0, 63, &res))
+	for (char *c = buf; (c = strchr(c, ',')); c++)
+		*c = '\x1f';
+	if (split_fields(buf, f, 3) || parse_num(f[0], 0, 63, &res))
 		return -1;
 	for (int i = 0; i < 2; i++)
 		if (parse_num(f[i + 1], -1, INT64_MAX, &v[i]))
@@ -28,8 +72,7 @@ static int parse_rlimit(const char *s, struct rlim *rl)
 	return 0;
 }
 
-#define MAX_GIDS 4096
-
+/* "a,b,c" (may be empty) */
 static int parse_gids(const char *s, struct proc_spec *p)
 {
 	char buf[4096];
@@ -73,10 +116,27 @@ void create_req_free(struct create_req *r)
 	r->mounts = r->netifs = r->netaddrs = r->netroutes = NULL;
 }
 
+/* A numeric process key: terminal, uid, gid, umask. */
+static int proc_num(struct proc_spec *p, const char *k, const char *val)
+{
+	long long v;
+	int term = !strcmp(k, "terminal"), mask = !strcmp(k, "umask");
+	if (parse_num(val, 0, term ? 1 : mask ? 0777 : UINT32_MAX, &v))
+		return fail("bad %s: %.64s", k, val);
+	if (term)
+		p->terminal = v;
+	else if (mask)
+		p->umask = v;
+	else if (k[0] == 'u')
+		p->uid = v;
+	else
+		p->gid = v;
+	return 1;
+}
+
 /* A process key (create and exec share them). 1: taken, 0: not a process key, -1: bad. */
 static int proc_key(struct proc_spec *p, const char *k, const char *val)
 {
-	long long v;
 	if (!strcmp(k, "cwd"))
 		p->cwd = val;
 	else if (!strcmp(k, "arg"))
@@ -89,52 +149,27 @@ static int proc_key(struct proc_spec *p, const char *k, const char *val)
 	} else if (!strcmp(k, "gids")) {
 		if (parse_gids(val, p))
 			return fail("bad gids: %.64s", val);
-	} else if (!strcmp(k, "terminal")) {
-		if (parse_num(val, 0, 1, &v))
-			return fail("bad terminal: %.64s", val);
-		p->terminal = v;
-	} else if (!strcmp(k, "uid") || !strcmp(k, "gid")) {
-		if (parse_num(val, 0, UINT32_MAX, &v))
-			return fail("bad %s: %.64s", k, val);
-		if (k[0] == 'u')
-			p->uid = v;
-		else
-			p->gid = v;
-	} else if (!strcmp(k, "umask")) {
-		if (parse_num(val, 0, 0777, &v))
-			return fail("bad umask: %.64s", val);
-		p->umask = v;
-	} else
+	} else if (!strcmp(k, "terminal") || !strcmp(k, "uid") || !strcmp(k, "gid") || !strcmp(k, "umask"))
+		return proc_num(p, k, val);
+	else
 		return 0;
 	return 1;
 }
 
-/* Splits "key=value" in place. */
-static int split_kv(char *kv, char **val)
-{
-	char *eq = strchr(kv, '=');
-	if (!eq)
-		return fail("malformed key: %.64s", kv);
-	*eq = 0;
-	*val = eq + 1;
-	return 0;
-}
-
-/* Splits kv[i] into *k and *val and offers it to the process keys.
+/* Splits kvi into *k and *val and offers it to the process keys.
  * -1: error, 1: a process key (consumed), 0: the caller's own key. */
 static int take_key(struct proc_spec *p, char *kvi, char **k, char **val)
 {
 	*k = kvi;
 	if (split_kv(*k, val) < 0)
 		return -1;
-	return proc_key(p, *k, *val);
+	return p ? proc_key(p, *k, *val) : 0;
 }
 
-/* kv[0..n) are "key=value" strings. Arrays are sized by n, which bounds every count. */
-int parse_create(char **kv, size_t n, struct create_req *r)
+/* ---- create ---- */
+
+static int create_alloc(struct create_req *r, size_t n)
 {
-	long long v;
-	memset(r, 0, sizeof *r);
 	if (proc_spec_alloc(&r->proc, n) < 0)
 		return -1;
 	r->mounts = calloc(n + 1, sizeof *r->mounts);
@@ -143,37 +178,51 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 	r->netroutes = calloc(n + 1, sizeof *r->netroutes);
 	if (!r->mounts || !r->netifs || !r->netaddrs || !r->netroutes)
 		return fail("out of memory");
+	return 0;
+}
+
+/* A key of create's own. 0, or -1. */
+static int create_key(struct create_req *r, const char *k, char *val)
+{
+	long long v;
+	if (!strcmp(k, "cid"))
+		return take_cid(val, &r->cid);
+	if (!strcmp(k, "share"))
+		r->share = val;
+	else if (!strcmp(k, "rootfs"))
+		r->rootfs = val;
+	else if (!strcmp(k, "hostname"))
+		r->hostname = val;
+	else if (!strcmp(k, "mount"))
+		r->mounts[r->nmounts++] = val;
+	else if (!strcmp(k, "netif"))
+		r->netifs[r->nnetifs++] = val;
+	else if (!strcmp(k, "netaddr"))
+		r->netaddrs[r->nnetaddrs++] = val;
+	else if (!strcmp(k, "netroute"))
+		r->netroutes[r->nnetroutes++] = val;
+	else if (!strcmp(k, "seed"))
+		r->seed = val[0] ? val : NULL;
+	else if (!strcmp(k, "time"))
+		r->time = val[0] ? val : NULL;
+	else if (!strcmp(k, "readonly")) {
+		if (parse_num(val, 0, 1, &v))
+			return fail("bad readonly: %.64s", val);
+		r->readonly = v;
+	}
+	return 0;
+}
+
+int parse_create(char **kv, size_t n, struct create_req *r)
+{
+	memset(r, 0, sizeof *r);
+	if (refuse_dups(kv, n, create_once) < 0 || create_alloc(r, n) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char *k, *val;
 		int t = take_key(&r->proc, kv[i], &k, &val);
-		if (t < 0)
+		if (t < 0 || (!t && create_key(r, k, val) < 0))
 			return -1;
-		if (t)
-			continue;
-		if (!strcmp(k, "share"))
-			r->share = val;
-		else if (!strcmp(k, "rootfs"))
-			r->rootfs = val;
-		else if (!strcmp(k, "hostname"))
-			r->hostname = val;
-		else if (!strcmp(k, "mount"))
-			r->mounts[r->nmounts++] = val;
-		else if (!strcmp(k, "netif"))
-			r->netifs[r->nnetifs++] = val;
-		else if (!strcmp(k, "netaddr"))
-			r->netaddrs[r->nnetaddrs++] = val;
-		else if (!strcmp(k, "netroute"))
-			r->netroutes[r->nnetroutes++] = val;
-		else if (!strcmp(k, "seed"))
-			r->seed = val[0] ? val : NULL;
-		else if (!strcmp(k, "time"))
-			r->time = val[0] ? val : NULL;
-		else if (!strcmp(k, "readonly")) {
-			if (parse_num(val, 0, 1, &v))
-				return fail("bad readonly: %.64s", val);
-			r->readonly = v;
-		}
-		/* unknown keys are ignored: room for later extensions */
 	}
 	if (!r->share || !r->rootfs)
 		return fail("create needs share= and rootfs=");
@@ -182,26 +231,68 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 	return 0;
 }
 
+/* ---- exec, signal, cid ---- */
+
 int parse_exec(char **kv, size_t n, struct exec_req *r)
 {
 	long long v;
+	memset(r, 0, sizeof *r);
 	r->port = -1;
-	if (proc_spec_alloc(&r->proc, n) < 0)
+	if (refuse_dups(kv, n, exec_once) < 0 || proc_spec_alloc(&r->proc, n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char *k, *val;
 		int t = take_key(&r->proc, kv[i], &k, &val);
-		if (t < 0)
+		if (t < 0 || (!t && !strcmp(k, "cid") && take_cid(val, &r->cid) < 0))
 			return -1;
 		if (!t && !strcmp(k, "port")) {
-			if (parse_num(val, 0, NEXEC - 1, &v))
-				return fail("bad port: %.64s (0..%d)", val, NEXEC - 1);
+			if (parse_num(val, 0, RIND_EXEC_PORTS - 1, &v))
+				return fail("bad port: %.64s (0..%d)", val, RIND_EXEC_PORTS - 1);
 			r->port = v;
 		}
 	}
 	if (r->port < 0)
-		return fail("exec needs port=<0..%d>", NEXEC - 1);
+		return fail("exec needs port=<0..%d>", RIND_EXEC_PORTS - 1);
 	if (!r->proc.nargs)
 		return fail("exec needs at least one arg=");
+	return 0;
+}
+
+int parse_signal(char **kv, size_t n, struct signal_req *r)
+{
+	long long signo = -1, all = 0;
+	memset(r, 0, sizeof *r);
+	if (refuse_dups(kv, n, signal_once) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *k, *val;
+		if (take_key(NULL, kv[i], &k, &val) < 0)
+			return -1;
+		if (!strcmp(k, "cid") && take_cid(val, &r->cid) < 0)
+			return -1;
+		if (!strcmp(k, "signo") && parse_num(val, 0, 64, &signo))
+			signo = -1;
+		else if (!strcmp(k, "all") && parse_num(val, 0, 1, &all))
+			all = -1;
+	}
+	if (signo < 0 || all < 0)
+		return fail("bad signo= or all=");
+	r->signo = signo;
+	r->all = all;
+	return 0;
+}
+
+int parse_cid(char **kv, size_t n, const char **cid)
+{
+	*cid = NULL;
+	if (refuse_dups(kv, n, cid_once) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *k, *val;
+		if (take_key(NULL, kv[i], &k, &val) < 0)
+			return -1;
+		if (!strcmp(k, "cid") && take_cid(val, cid) < 0)
+			return -1;
+	}
 	return 0;
 }

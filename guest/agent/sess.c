@@ -1,10 +1,8 @@
-/* rind guest agent: a session, i.e. one process relayed over one io channel (the workload, each exec).
- * Its poll-set entries and events, its exit (drain output, EXIT, wait for EXIT_ACK), pty size. */
+/* rind guest agent: a session in the poll loop: one process relayed over one io channel (an init process, each exec).
+ * Its poll-set entries and events, its exit sequence (drain output, EXIT, wait for EXIT_ACK); no frame parsing (io.c). */
 #include "agent.h"
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 enum { P_OUT, P_ERR, P_IN, P_PORT };
@@ -68,8 +66,10 @@ void sess_dispatch(struct sess *s, const struct pollfd *p)
 		chan_pump(s, &s->out_fd, RIND_F_STDOUT);
 	if ((ev(s, p, P_ERR, s->err_fd) & readable) && !chan_pending(s))
 		chan_pump(s, &s->err_fd, RIND_F_STDERR);
-	if (ev(s, p, P_IN, s->in_fd))
+	if (ev(s, p, P_IN, s->in_fd)) {
 		stdin_event(s);
+		chan_resume(s);
+	}
 	short r = ev(s, p, P_PORT, s->port.fd);
 	if (r)
 		chan_port_event(s, r);
@@ -85,18 +85,9 @@ void sess_exited(struct sess *s, int status)
 	s->drain_idle_until = now + DRAIN_IDLE_MS;
 	s->drain_until = now + DRAIN_MAX_MS;
 	stdin_close(s);
+	chan_resume(s);
 	if (s->start_fd >= 0)
 		close(s->start_fd), s->start_fd = -1;
-}
-
-static int tmin(int a, int b)
-{
-	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
-}
-
-static int until(int64_t deadline, int64_t now)
-{
-	return deadline > now ? (int)(deadline - now) : 0;
 }
 
 /* An exec host that never sent a frame, or whose port stayed disconnected past the grace
@@ -113,13 +104,13 @@ static int exec_checks(struct sess *s, int64_t now)
 		/* SIGIO re-arms the port when the shim connects; this is the fallback */
 		if (!s->port.on && now - s->port.off_since >= REARM_MIN_MS)
 			s->port.on = 1;
-		int t = until(s->born + EXEC_FIRST_FRAME_MS, now);
-		return s->port.on ? t : tmin(t, until(s->port.off_since + REARM_MIN_MS, now));
+		int t = ms_until(s->born + EXEC_FIRST_FRAME_MS, now);
+		return s->port.on ? t : tmin(t, ms_until(s->port.off_since + REARM_MIN_MS, now));
 	}
 	if (!s->hup_since)
 		return -1;
 	if (now < s->hup_since + EXEC_HUP_GRACE_MS)
-		return until(s->hup_since + EXEC_HUP_GRACE_MS, now);
+		return ms_until(s->hup_since + EXEC_HUP_GRACE_MS, now);
 	/* the port was read to EOF before hup_since was set: POLLHUP now means gone */
 	struct pollfd pf = { .fd = s->port.fd, .events = POLLIN };
 	if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR))) {
@@ -131,6 +122,26 @@ static int exec_checks(struct sess *s, int64_t now)
 	return -1;
 }
 
+/* Before EXIT: 1 once the output is all out (its fds are closed and EXIT is queued); else 0,
+ * with *wait set to how long to wait (a frame pending: as long as the host may take). */
+static int drained(struct sess *s, int64_t now, int *wait)
+{
+	if (chan_pending(s))
+		return 0;
+	int outputs = (s->out_fd >= 0) + (s->err_fd >= 0);
+	int64_t end = s->drain_idle_until < s->drain_until ? s->drain_idle_until : s->drain_until;
+	if (outputs && now < end) {
+		*wait = ms_until(end, now);
+		return 0;
+	}
+	if (s->out_fd >= 0)
+		close(s->out_fd), s->out_fd = -1;
+	if (s->err_fd >= 0)
+		close(s->err_fd), s->err_fd = -1;
+	chan_send_exit(s);
+	return 1;
+}
+
 /* Advances the exit sequence; sets s->done at its end. Returns ms until the next
  * deadline, or -1. EXIT goes out only after the output (or once the host is gone). */
 int sess_tick(struct sess *s, int64_t now)
@@ -139,50 +150,16 @@ int sess_tick(struct sess *s, int64_t now)
 	if (!s->exited || s->done || (!s->host_seen && !s->broken))
 		return t;
 	int64_t give_up = s->exited_at + EXEC_FLUSH_MS; /* exec only: rind.io's host always reads */
-	int wait_host = s->is_exec ? until(give_up, now) : -1;
+	int wait = s->is_exec ? ms_until(give_up, now) : -1;
 	if (s->is_exec && !s->broken && now >= give_up)
 		chan_broken(s, "it takes no output");
-	if (!s->exit_queued) {
-		if (chan_pending(s))
-			return tmin(t, wait_host);
-		int outputs = (s->out_fd >= 0) + (s->err_fd >= 0);
-		if (outputs && now < s->drain_idle_until && now < s->drain_until)
-			return tmin(t, until(s->drain_idle_until < s->drain_until ? s->drain_idle_until : s->drain_until, now));
-		if (s->out_fd >= 0)
-			close(s->out_fd), s->out_fd = -1;
-		if (s->err_fd >= 0)
-			close(s->err_fd), s->err_fd = -1;
-		chan_send_exit(s);
-	}
-	if (s->broken) {
+	if (!s->exit_queued && !drained(s, now, &wait))
+		return tmin(t, wait);
+	if (!s->broken && !s->exit_sent)
+		return tmin(t, wait);
+	if (s->broken || s->acked || now >= s->ack_until) {
 		s->done = 1;
 		return -1;
 	}
-	if (!s->exit_sent)
-		return tmin(t, wait_host);
-	if (s->acked || now >= s->ack_until) {
-		s->done = 1;
-		return -1;
-	}
-	return tmin(t, until(s->ack_until, now));
-}
-
-void sess_winsize(struct sess *s, unsigned rows, unsigned cols)
-{
-	s->rows = rows;
-	s->cols = cols;
-	int fd = s->out_fd >= 0 ? s->out_fd : s->in_fd;
-	struct winsize ws = { .ws_row = rows, .ws_col = cols };
-	if (s->pty && fd >= 0)
-		ioctl(fd, TIOCSWINSZ, &ws);
-}
-
-/* Closes the agent's ends of the process's stdio: pipes break, a pty hangs up. */
-void sess_close_stdio(struct sess *s)
-{
-	stdin_close(s);
-	if (s->out_fd >= 0)
-		close(s->out_fd), s->out_fd = -1;
-	if (s->err_fd >= 0)
-		close(s->err_fd), s->err_fd = -1;
+	return tmin(t, ms_until(s->ack_until, now));
 }

@@ -1,25 +1,11 @@
-/* rind guest agent: small helpers shared by all modules.
- * Console logging, error messages for replies, power-off, clocks, port state, numbers. */
+/* rind guest agent: what every system-facing module uses: the console log, fatal errors, power-off, the clock.
+ * No state of its own; the pure parsers do not use it (they report through err.c). */
 #include "agent.h"
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/reboot.h>
 #include <time.h>
 #include <unistd.h>
-
-char err_msg[512];
-
-/* Records the error text a failing `create` etc. replies with; returns -1. */
-int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err_msg, sizeof err_msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void vlog(const char *fmt, va_list ap)
 {
@@ -66,19 +52,12 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void port_off(struct port *p)
+int tmin(int a, int b)
 {
-	p->on = 0;
-	p->off_since = now_ms();
-	if (!p->rearm_ms)
-		p->rearm_ms = REARM_MIN_MS;
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
-/* Decimal in [min, max], nothing else: 0, or -1. */
-int parse_num(const char *s, long long min, long long max, long long *v)
+int ms_until(int64_t deadline, int64_t now)
 {
-	char *end;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return *s && !*end && !errno && *v >= min && *v <= max ? 0 : -1;
+	return deadline > now ? (int)(deadline - now) : 0;
 }

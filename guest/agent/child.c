@@ -1,0 +1,133 @@
+/* rind guest agent: a new process's life between fork and execve: stdio, chroot, limits, credentials, exe lookup.
+ * Runs in the child only: reports errors on a pipe and _exits, never returns to the agent's loop. */
+#include "agent.h"
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	return access(path, X_OK);
+}
+
+/* Finds args[0] like execvp would, with the PATH of the process's env. */
+static int find_exe(const struct proc_spec *r, char *out, size_t outlen)
+{
+	const char *name = r->argv[0], *path = DEFAULT_PATH;
+	if (!name[0])
+		return fail("executable file not found in $PATH: (empty)");
+	if (strchr(name, '/')) {
+		if (executable(name) < 0)
+			return fail("%s: %s", name, errno == ENOENT ? "no such file or directory"
+						     : errno == EACCES ? "permission denied" : strerror(errno));
+		snprintf(out, outlen, "%s", name);
+		return 0;
+	}
+	for (char **e = r->envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		int dl = end - p;
+		if (dl == 0)
+			snprintf(out, outlen, "%s", name);
+		else
+			snprintf(out, outlen, "%.*s/%s", dl, p, name);
+		if (executable(out) == 0)
+			return 0;
+		if (!*end)
+			break;
+		p = end;
+	}
+	return fail("executable file not found in $PATH: %s", name);
+}
+
+/* Limits, groups, ids, umask: after the chroot, before the cwd. */
+static int credentials(const struct proc_spec *r)
+{
+	for (size_t i = 0; i < r->nrlimits; i++) {
+		struct rlimit rl = { r->rlimits[i].soft, r->rlimits[i].hard };
+		if (setrlimit(r->rlimits[i].resource, &rl) < 0)
+			return fail("setrlimit %d: %s", r->rlimits[i].resource, strerror(errno));
+	}
+	if (setgroups(r->ngids, r->gids) < 0)
+		return fail("setgroups: %s", strerror(errno));
+	if (setgid(r->gid) < 0)
+		return fail("setgid %u: %s", (unsigned)r->gid, strerror(errno));
+	if (setuid(r->uid) < 0)
+		return fail("setuid %u: %s", (unsigned)r->uid, strerror(errno));
+	umask(r->umask);
+	return 0;
+}
+
+static int child_setup(const struct proc_spec *r, const char *root, int stdio[3], char *exe, size_t exelen)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (setsid() < 0)
+		return fail("setsid: %s", strerror(errno));
+	if (r->terminal) {
+		if (ioctl(stdio[0], TIOCSCTTY, 0) < 0)
+			return fail("set controlling terminal: %s", strerror(errno));
+		if (fchown(stdio[0], r->uid, r->gid) < 0)
+			return fail("chown pty: %s", strerror(errno));
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(stdio[i], i) < 0)
+			return fail("dup2: %s", strerror(errno));
+	if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return fail("chroot: %s", strerror(errno));
+	if (credentials(r) < 0)
+		return -1;
+	if (chdir(r->cwd) < 0)
+		return fail("chdir to cwd %s: %s", r->cwd, strerror(errno));
+	return find_exe(r, exe, exelen);
+}
+
+/* Sets up, then with a barrier reports "\0" (ready) on `report` and waits for `start`
+ * before execve; without one it execs at once. Setup and exec errors go to `report`. */
+_Noreturn void child_run(const struct proc_spec *r, const char *root, int stdio[3], int report, int go)
+{
+	char exe[PATH_MAX], c;
+	if (child_setup(r, root, stdio, exe, sizeof exe) < 0) {
+		if (write(report, err_msg, strlen(err_msg)) < 0) { /* parent sees EOF */ }
+		_exit(126);
+	}
+	if (go >= 0) {
+		if (write(report, "", 1) != 1)
+			_exit(126);
+		close(report);
+		ssize_t n;
+		do
+			n = read(go, &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1) /* the agent gave up on this container */
+			_exit(127);
+	}
+	execve(exe, r->argv, r->envp);
+	if (go < 0) { /* report is close-on-exec: EOF there means the exec worked */
+		fail("exec %s: %s", exe, strerror(errno));
+		if (write(report, err_msg, strlen(err_msg)) < 0) { /* parent sees EOF */ }
+		_exit(127);
+	}
+	dprintf(2, "rind: exec %s: %s\n", exe, strerror(errno));
+	_exit(127);
+}

@@ -1,0 +1,59 @@
+/* rind guest agent: ctl requests parsed into structs (create, exec, signal, and the cid= of the rest).
+ * Pure: strings point into the message, arrays are sized by its key count; no system calls. */
+#ifndef RIND_REQUEST_H
+#define RIND_REQUEST_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MAX_GIDS 4096   /* entries of gids= */
+
+struct rlim {
+	int resource;
+	unsigned long long soft, hard;
+};
+/* A process as create and exec describe it. */
+struct proc_spec {
+	const char *cwd;
+	int terminal;
+	uid_t uid;
+	gid_t gid;
+	mode_t umask;
+	gid_t *gids;
+	size_t ngids;
+	char **argv, **envp;    /* NULL-terminated */
+	size_t nargs, nenv;
+	struct rlim *rlimits;
+	size_t nrlimits;
+};
+struct create_req {
+	const char *cid;        /* NULL: absent */
+	const char *share, *rootfs, *hostname;
+	int readonly;
+	struct proc_spec proc;
+	char **mounts;          /* "dest\x1ftype\x1fsource\x1foptions" (mountspec.c parses them) */
+	size_t nmounts;
+	char **netifs, **netaddrs, **netroutes; /* raw values, netparse.c parses them */
+	size_t nnetifs, nnetaddrs, nnetroutes;
+	const char *seed, *time; /* NULL: absent */
+};
+struct exec_req {
+	const char *cid;        /* NULL: absent */
+	int port;
+	struct proc_spec proc;
+};
+struct signal_req {
+	const char *cid;        /* NULL: absent */
+	int signo, all;
+};
+
+/* kv[0..n) are the message's "key=value" strings, split in place. 0, or -1 with err_msg set;
+ * create_req_free / proc_spec_free are due either way. */
+int parse_create(char **kv, size_t n, struct create_req *r);
+int parse_exec(char **kv, size_t n, struct exec_req *r);
+int parse_signal(char **kv, size_t n, struct signal_req *r);
+/* The optional cid= of a verb that takes nothing else (start, ps, stats). */
+int parse_cid(char **kv, size_t n, const char **cid);
+void proc_spec_free(struct proc_spec *p);
+void create_req_free(struct create_req *r);
+
+#endif

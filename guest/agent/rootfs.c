@@ -1,0 +1,188 @@
+/* rind guest agent: a container's filesystem in the VM: its 9p share, the rootfs bind, the spec's mounts, /dev.
+ * Mounts only what mountspec.c parsed, at destinations resolve.c kept inside the root; no pivot_root (see rootfs_setup). */
+#include "agent.h"
+#include "mountspec.h"
+#include "resolve.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+void rootfs_paths(struct rootfs *fs, int slot)
+{
+	memset(fs, 0, sizeof *fs);
+	snprintf(fs->share, sizeof fs->share, RUN_DIR "/c%d/share", slot);
+	snprintf(fs->root, sizeof fs->root, RUN_DIR "/c%d/root", slot);
+}
+
+static int resolve(const struct rootfs *fs, const char *path, int mk, char *out, size_t outlen)
+{
+	int dfd = open(fs->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail("open %s: %s", fs->root, strerror(errno));
+	int r = resolve_in(dfd, fs->root, path, mk, out, outlen);
+	close(dfd);
+	return r;
+}
+
+/* ---- the spec's mounts ---- */
+
+/* type=bind: the host bound the real source into the share at this relative path. */
+static int bind_mount(const struct rootfs *fs, const struct mount_entry *m, const struct mount_opts *o, char *target)
+{
+	char src[PATH_MAX];
+	struct stat st;
+	const char *source = m->source;
+	while (*source == '/')
+		source++;
+	snprintf(src, sizeof src, "%s/%s", fs->share, source);
+	if (stat(src, &st) < 0)
+		return fail("mount source %s for %s: %s", source, m->dest, strerror(errno));
+	if (resolve(fs, m->dest, S_ISDIR(st.st_mode) ? MK_DIR : MK_FILE, target, PATH_MAX))
+		return -1;
+	if (mount(src, target, NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+		return fail("bind mount %s: %s", m->dest, strerror(errno));
+	unsigned long re = o->flags & ~(MS_BIND | MS_REC);
+	if (re && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | re, NULL) < 0)
+		return fail("remount %s: %s", m->dest, strerror(errno));
+	return 0;
+}
+
+/* A filesystem mount; cgroup v1 hierarchies mean nothing inside the VM: it gets cgroup2. */
+static int fs_mount(const struct rootfs *fs, const struct mount_entry *m, const struct mount_opts *o, char *target)
+{
+	int cg = !strcmp(m->type, "cgroup");
+	if (resolve(fs, m->dest, MK_DIR, target, PATH_MAX))
+		return -1;
+	if (mount(m->source, target, cg ? "cgroup2" : m->type, o->flags, cg || !o->data[0] ? NULL : o->data) < 0)
+		return fail("mount %s (%s): %s", m->dest, m->type, strerror(errno));
+	return 0;
+}
+
+static int apply_mount(const struct rootfs *fs, const char *entry)
+{
+	struct mount_entry m;
+	struct mount_opts o;
+	char target[PATH_MAX];
+	if (mount_entry_parse(entry, &m) < 0 || mount_opts_parse(m.options, &o) < 0)
+		return -1;
+	int bind = !strcmp(m.type, "bind") || (o.flags & MS_BIND);
+	if ((bind ? bind_mount : fs_mount)(fs, &m, &o, target) < 0)
+		return -1;
+	if (o.prop && mount(NULL, target, NULL, o.prop, NULL) < 0)
+		return fail("set propagation of %s: %s", m.dest, strerror(errno));
+	return 0;
+}
+
+/* ---- /dev ---- */
+
+/* The minimal device set every container expects, on the container's /dev. */
+static int populate_dev(const struct rootfs *fs)
+{
+	static const struct { const char *name; int maj, min; } nodes[] = {
+		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	};
+	static const struct { const char *name, *target; } links[] = {
+		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	char dev[PATH_MAX];
+	int rc = 0;
+	if (resolve(fs, "/dev", MK_DIR, dev, sizeof dev))
+		return -1;
+	int dfd = open(dev, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return fail("open /dev: %s", strerror(errno));
+	for (size_t i = 0; !rc && i < N(nodes); i++)
+		if (mknodat(dfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0 &&
+		    errno != EEXIST)
+			rc = fail("mknod /dev/%s: %s", nodes[i].name, strerror(errno));
+	for (size_t i = 0; !rc && i < N(links); i++)
+		if (symlinkat(links[i].target, dfd, links[i].name) < 0 && errno != EEXIST)
+			rc = fail("symlink /dev/%s: %s", links[i].name, strerror(errno));
+	close(dfd);
+	return rc;
+}
+
+/* A filesystem at `dest` unless the spec mounts one there itself. */
+static int default_mount(const struct rootfs *fs, const struct create_req *r, const char *dest,
+			 const char *type, unsigned long flags, const char *data)
+{
+	char target[PATH_MAX];
+	if (mounts_target(r->mounts, r->nmounts, dest))
+		return 0;
+	if (resolve(fs, dest, MK_DIR, target, sizeof target))
+		return -1;
+	if (mount(type, target, type, flags, data) < 0)
+		return fail("mount %s on %s: %s", type, dest, strerror(errno));
+	return 0;
+}
+
+/* ---- the root ---- */
+
+static int mkdir_p(const char *path)
+{
+	char b[PATH_MAX];
+	snprintf(b, sizeof b, "%s", path);
+	for (char *s = b + 1; *s; s++)
+		if (*s == '/') {
+			*s = 0;
+			if (mkdir(b, 0755) < 0 && errno != EEXIST)
+				return -1;
+			*s = '/';
+		}
+	return mkdir(b, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The share at fs->share, the rootfs bound at fs->root. */
+static int share_and_root(struct rootfs *fs, const struct create_req *r)
+{
+	char src[PATH_MAX];
+	if (mkdir_p(fs->share) < 0 || mkdir_p(fs->root) < 0)
+		return fail("mkdir %s: %s", RUN_DIR, strerror(errno));
+	if (mount(r->share, fs->share, "9p", 0, "trans=virtio,version=9p2000.L,msize=262144") < 0)
+		return fail("mount 9p share %s: %s", r->share, strerror(errno));
+	fs->share_mounted = 1;
+	snprintf(src, sizeof src, "%s/%s", fs->share, r->rootfs);
+	if (mount(src, fs->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return fail("bind rootfs %s: %s", r->rootfs, strerror(errno));
+	fs->root_mounted = 1;
+	return 0;
+}
+
+/* Builds the container's root at fs->root. There is no pivot_root: its processes are
+ * chroot()ed (child.c), because the VM, not a mount namespace, is the boundary. */
+int rootfs_setup(struct rootfs *fs, const struct create_req *r)
+{
+	if (share_and_root(fs, r) < 0 || default_mount(fs, r, "/dev", "tmpfs", MS_NOSUID, "mode=755") < 0)
+		return -1;
+	for (size_t i = 0; i < r->nmounts; i++)
+		if (apply_mount(fs, r->mounts[i]))
+			return -1;
+	if (populate_dev(fs) < 0 ||
+	    default_mount(fs, r, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+		return -1;
+	if (r->hostname && r->hostname[0] && sethostname(r->hostname, strlen(r->hostname)) < 0)
+		return fail("sethostname: %s", strerror(errno));
+	if (r->readonly && mount(NULL, fs->root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return fail("remount root read-only: %s", strerror(errno));
+	return 0;
+}
+
+/* Undoes rootfs_setup as far as it got: a lazy unmount takes submounts along. */
+void rootfs_teardown(struct rootfs *fs)
+{
+	if (fs->root_mounted && umount2(fs->root, MNT_DETACH) < 0)
+		logmsg("umount %s: %s", fs->root, strerror(errno));
+	if (fs->share_mounted && umount2(fs->share, MNT_DETACH) < 0)
+		logmsg("umount %s: %s", fs->share, strerror(errno));
+	fs->root_mounted = fs->share_mounted = 0;
+}
