@@ -26,6 +26,10 @@ export interface VmShape {
   memMiB: number;
   vcpus: number;
   nics: Nic[];
+  /** the engine's network as discovered in the netns (kinds that configure it at boot need it) */
+  net: NetConfig;
+  /** the sandbox's first container (kinds whose container is the VM's boot image need it) */
+  container: PreparedContainer;
   tbSizeMiB?: number;
   tscKhz?: number;
 }
@@ -34,6 +38,16 @@ export interface VmShape {
 export interface PreparedContainer {
   binds: HostBind[];
   config: string[];
+  /** an agentless image booted directly (unikernels): host paths and its command line's inputs */
+  image?: BootImage;
+}
+
+/** What an agentless guest boots: a kernel (and initrd) from the container's rootfs, with its arguments. */
+export interface BootImage {
+  kind: string;
+  kernel: string;
+  initrd?: string;
+  args: string[];
 }
 
 export interface GuestStats {
@@ -54,6 +68,8 @@ export interface ReadyGuest {
 export interface GuestKind {
   readonly name: string;
   readonly capabilities: GuestCapabilities;
+  /** how the container's stdio and exit status reach the shim: the agent's io port, or the serial console */
+  readonly stdio: 'agent' | 'console';
   /** the minimum guest RAM this kind boots with, MiB */
   readonly minMemMiB: number;
   /** plan of a booted VM; `template` plans keep only what clones share (no taps, io on a socket) */

@@ -4,11 +4,13 @@ import type { RunnableSpec } from '../oci/spec.js';
 import { RindError } from '../util/errors.js';
 import type { GuestKind } from './guest.js';
 import { linuxGuest } from './linux/index.js';
+import { unikernelGuest, unikernelImage } from './unikernel/index.js';
 
-const KINDS: Record<string, GuestKind> = { linux: linuxGuest };
+const KINDS: Record<string, GuestKind> = { linux: linuxGuest, unikernel: unikernelGuest };
 
-export function guestKindFor(_spec: RunnableSpec): GuestKind {
-  return linuxGuest;
+/** A unikernel image (urunc annotations, runh layout, io.rind.guest=unikernel) or else the Linux guest. */
+export function guestKindFor(spec: RunnableSpec, rootfs: string): GuestKind {
+  return unikernelImage(spec, rootfs) ? unikernelGuest : linuxGuest;
 }
 
 export function guestKindNamed(name: string | undefined): GuestKind {

@@ -52,7 +52,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   const terminal = Boolean(bundle.spec.process.terminal);
   if (terminal && !req.consoleSocket && !req.foreground)
     throw new RindError('process.terminal is true: --console-socket is required (or run in the foreground)');
-  const guest = guestKindFor(bundle.spec);
+  const guest = guestKindFor(bundle.spec, bundle.rootfs);
   const prepared = guest.prepare(bundle.spec, bundle.dir, bundle.rootfs);
   const verdict = await chooseAccel(ctx);
   return ctx.store.withLock(id, async () => {

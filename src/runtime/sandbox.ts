@@ -9,7 +9,7 @@ import type { GuestChannel, GuestKind, PreparedContainer, ReadyGuest, VmShape } 
 import { guestKindNamed } from '../guest/kinds.js';
 import type { LaunchPlan } from '../vmm/devices.js';
 import { defaultVmm, type Vmm } from '../vmm/vmm.js';
-import { killVmm, shimBinary, startVmm, stopVmm, vmLastWords, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
+import { killVmm, shimBinary, signalShim, startVmm, stopVmm, vmLastWords, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive } from '../host/proc.js';
 import { hostTscKhz } from '../host/cpu.js';
@@ -71,7 +71,7 @@ export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): P
   ctx.store.writeSandbox(rec);
   const shimReq = {
     shim: shimBinary(), binary: vmm.binary(), stateDir: dir, cgroupProcs: cg.procsFiles, binds: req.prepared.binds,
-    netns: net.netns, consoleSocket: req.consoleSocket, tty: req.terminal && !req.consoleSocket,
+    netns: net.netns, consoleSocket: req.consoleSocket, tty: req.terminal && !req.consoleSocket, console: req.guest.stdio === 'console',
   };
   const a: Attempt = { ctx, req, rec, vmm, shimReq };
   const template = await templateFor(ctx, req.spec, { guest: req.guest, vmm, shape, cgroupProcs: cg.procsFiles });
@@ -81,7 +81,7 @@ export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): P
 
 function vmShape(req: SandboxRequest, dir: string, net: NetConfig): VmShape {
   return {
-    accel: req.accel, stateDir: dir, nics: vmNics(net), tscKhz: hostTscKhz(), tbSizeMiB: rindEnv.tbSizeMiB(),
+    accel: req.accel, stateDir: dir, nics: vmNics(net), net, container: req.prepared, tscKhz: hostTscKhz(), tbSizeMiB: rindEnv.tbSizeMiB(),
     memMiB: guestMemoryMiB(req.spec, req.guest.minMemMiB), vcpus: guestVcpus(req.spec, availableParallelism()),
   };
 }
@@ -153,7 +153,13 @@ function wireNetwork(ctx: RuntimeContext, spec: RunnableSpec, rec: SandboxRecord
 }
 
 function channelOf(dir: string, rec: SandboxRecord): GuestChannel {
-  return { stateDir: dir, alive: () => isAlive(rec.shimPid, rec.shimStartTime) };
+  const vmm = defaultVmm();
+  return {
+    stateDir: dir,
+    alive: () => isAlive(rec.shimPid, rec.shimStartTime),
+    resume: () => vmm.resume(dir),
+    stopOnSignal: (signo) => void signalShim(rec.shimPid, rec.shimStartTime, signo),
+  };
 }
 
 /** A live sandbox's guest kind and channel, for operations inside it. */

@@ -49,7 +49,7 @@ async function buildTemplate(t: TemplateInputs, dir: string): Promise<Built> {
   const req = { shim: shimBinary(), binary: t.vmm.binary(), argv: t.vmm.argv(plan), stateDir: dir, vmmOnly: true, stdio: logFd, cgroupProcs: t.cgroupProcs };
   const h = await startVmm(req, true, 'the template VM').finally(() => closeSync(logFd));
   try {
-    const ch = { stateDir: dir, alive: () => isAlive(h.pid, h.startTime) };
+    const ch = { stateDir: dir, alive: () => isAlive(h.pid, h.startTime), resume: () => t.vmm.resume(dir), stopOnSignal: () => undefined };
     const ready = await t.guest.ready(ch, Date.now() + timeouts.bootMs(plan.accel), h.exited);
     ready.close();
     const bootMs = Date.now() - t0;

@@ -6,8 +6,8 @@ export type Accel = 'kvm' | 'tcg';
 export type Attach = { socket: string } | { fd: number };
 
 export type Device =
-  /** the guest's serial console, written to a file or to the VMM's stdout */
-  | { kind: 'console'; file?: string }
+  /** the guest's serial console: written to a file, to the VMM's stdout, or attached to a host fd (both ways) */
+  | { kind: 'console'; file?: string; fd?: number }
   /** a named host<->guest byte channel (virtio-serial port on QEMU) */
   | { kind: 'port'; name: string; attach: Attach }
   /** a host directory the guest mounts by tag */
@@ -16,7 +16,9 @@ export type Device =
   /** a NIC with the guest-visible MAC; without a tap it has no backend (templates) */
   | { kind: 'nic'; mac: string; tap?: string }
   /** a port the guest writes its exit code to (unikernels) */
-  | { kind: 'exit-port' };
+  | { kind: 'exit-port' }
+  /** a named blob the guest can read from the VMM's configuration interface (QEMU fw_cfg) */
+  | { kind: 'config-blob'; name: string; value: string };
 
 export interface LaunchPlan {
   stateDir: string;
@@ -29,6 +31,8 @@ export interface LaunchPlan {
   memoryFile?: { path: string; share: boolean };
   /** wait for a snapshot to be restored instead of running */
   incoming?: boolean;
+  /** start with the vCPUs stopped: the VM runs on the VMM's resume (agentless guests run on `start`) */
+  startPaused?: boolean;
   devices: Device[];
   /** TCG translation cache, MiB */
   tbSizeMiB?: number;

@@ -35,6 +35,8 @@ export interface ShimRequest {
   tty?: boolean;
   /** no io relay: the VMM inherits the shim's stdio (template builds, probes) */
   vmmOnly?: boolean;
+  /** agentless guest: the VMM's serial console (fd 3) is the container's stdio, isa-debug-exit its exit code */
+  console?: boolean;
   /** stdout/stderr of the shim (and of a --vmm-only VMM): ours, a pipe, or an open fd (default: ours) */
   stdio?: ShimStdio;
 }
@@ -50,6 +52,7 @@ export interface ShimHandle {
 export function shimArgs(r: ShimRequest): string[] {
   const args = ['--state', r.stateDir, '--ready-fd', '3'];
   if (r.vmmOnly) args.push('--vmm-only');
+  if (r.console) args.push('--console');
   for (const f of r.cgroupProcs ?? []) args.push('--cgroup-procs', f);
   for (const b of r.binds ?? []) args.push(b.readonly ? '--bind-ro' : '--bind', b.source, join(r.stateDir, 'share', b.target));
   if (r.netns) args.push('--netns', r.netns);
@@ -133,6 +136,14 @@ export async function stopVmm(stateDir: string, shimPid: number | undefined, shi
   await waitGone(shimPid, shimStartTime, timeouts.stopMs);
   // a dying QEMU still listens on its sockets: a relaunch in this dir must not reach it
   await waitGone(vmm, undefined, timeouts.stopMs);
+}
+
+/**
+ * Delivers a container signal to an agentless guest's shim: it ends the VM and records 128+signo
+ * (SIGKILL cannot be caught: the control signal stands for it, 137). Signal 0 only checks liveness.
+ */
+export function signalShim(shimPid: number | undefined, shimStartTime: number | undefined, signo: number): boolean {
+  return signalProcess(shimPid, signo === 9 ? SHIM_STOP_SIGNAL : signo, shimStartTime);
 }
 
 /** Asks a live shim to kill its VMM without waiting (a kill that must not block on a slow guest). */

@@ -5,10 +5,14 @@ import { CtlClient } from './ctl-client.js';
 import type { Fields } from './ctl-codec.js';
 import { timeouts } from '../../util/timeouts.js';
 
-/** A VM's guest channel: its state dir and whether its VMM is still there. */
+/** A VM's guest channel: its state dir, whether its VMM is still there, and what its shim can do to it. */
 export interface GuestChannel {
   stateDir: string;
   alive: () => boolean;
+  /** lets a VM launched paused run (agentless guests start on `start`) */
+  resume: () => Promise<void>;
+  /** ends the VM on a signal: the shim records 128+signo (SIGKILL: 137) */
+  stopOnSignal: (signo: number) => void;
 }
 
 export async function agentRequest(ch: GuestChannel, verb: string, fields: string[], timeoutMs = timeouts.agentReplyMs()): Promise<Fields> {

@@ -38,6 +38,7 @@ function identity(): string[] {
 export const linuxGuest: GuestKind = {
   name: 'linux',
   capabilities: { exec: true, ps: true, stats: true, templates: true },
+  stdio: 'agent',
   minMemMiB: 128, // below this the guest (agent, 10 serial ports, 9p) can run out of memory at boot
   execPorts: EXEC_PORTS,
   plan: planFor,

@@ -39,7 +39,8 @@ function deviceArgs(devices: Device[]): string[] {
   for (const d of devices) {
     switch (d.kind) {
       case 'console':
-        out.push('-serial', d.file ? `file:${d.file}` : 'stdio');
+        if (d.fd !== undefined) out.push('-chardev', `socket,id=con,fd=${d.fd}`, '-serial', 'chardev:con');
+        else out.push('-serial', d.file ? `file:${d.file}` : 'stdio');
         break;
       case 'port':
         if (!serialBus) out.push('-device', 'virtio-serial-device,max_ports=16');
@@ -57,6 +58,9 @@ function deviceArgs(devices: Device[]): string[] {
         break;
       case 'exit-port':
         out.push('-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04');
+        break;
+      case 'config-blob':
+        out.push('-fw_cfg', `name=${d.name},string=${d.value.replace(/,/g, ',,')}`);
         break;
     }
   }
@@ -81,5 +85,6 @@ export function qemuArgv(p: LaunchPlan): string[] {
     '-qmp', `unix:${p.stateDir}/qmp.sock,server=on,wait=off`,
     ...deviceArgs(rest),
     ...(p.incoming ? ['-incoming', 'defer'] : []),
+    ...(p.startPaused ? ['-S'] : []),
   ];
 }
