@@ -1,5 +1,6 @@
-/* rind-shim: command-line parsing and validation of the three modes (normal, --vmm-only, exec);
- * pure (no I/O, no globals), so every accepted and refused combination is unit-tested. */
+/* rind-shim: command-line parsing and validation of the four modes (normal, --vmm-only,
+ * --serial-console, exec); pure (no I/O, no globals), so every accepted and refused combination is
+ * unit-tested. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -13,7 +14,10 @@ const char shim_usage[] =
 	"[--bind-ro SRC DST]... [--netns PATH] [--console-socket PATH | --tty] [--ready-fd N] "
 	"-- QEMU_BINARY [QEMU ARGS...]; or: rind-shim --state DIR --vmm-only [--cgroup-procs FILE]... "
 	"[--bind SRC DST]... [--bind-ro SRC DST]... [--netns PATH] [--ready-fd N] -- QEMU_BINARY "
-	"[QEMU ARGS...]; or: rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
+	"[QEMU ARGS...]; or: rind-shim --state DIR --serial-console [--exit-map status|debug-exit] "
+	"[--cgroup-procs FILE]... [--bind SRC DST]... [--bind-ro SRC DST]... [--netns PATH] "
+	"[--console-socket PATH | --tty] [--ready-fd N] -- QEMU_BINARY [QEMU ARGS...]; "
+	"or: rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
 	"[--ready-fd N]";
 
 int shim_parse_fd(const char *s)
@@ -45,7 +49,7 @@ static int vm_only(const char *a)
 
 int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, char *err, size_t errlen)
 {
-	const char *vm_opt = NULL;
+	const char *vm_opt = NULL, *exit_map = NULL;
 	memset(o, 0, sizeof *o);
 	o->dashdash = -1;
 	for (int i = 1; i < argc; i++) {
@@ -53,7 +57,7 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 		int need = !strcmp(a, "--bind") || !strcmp(a, "--bind-ro") ? 2
 			 : !strcmp(a, "--state") || !strcmp(a, "--cgroup-procs") ||
 			   !strcmp(a, "--console-socket") || !strcmp(a, "--ready-fd") ||
-			   !strcmp(a, "--netns") || !strcmp(a, "--exec-socket") ? 1 : 0;
+			   !strcmp(a, "--netns") || !strcmp(a, "--exec-socket") || !strcmp(a, "--exit-map") ? 1 : 0;
 		if (!strcmp(a, "--")) {
 			o->dashdash = i;
 			break;
@@ -74,6 +78,18 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 			o->tty = 1;
 		else if (!strcmp(a, "--vmm-only"))
 			o->vmm_only = 1;
+		else if (!strcmp(a, "--serial-console"))
+			o->serial = 1;
+		else if (!strcmp(a, "--exit-map")) {
+			const char *m = argv[i + 1];
+			if (!strcmp(m, "status"))
+				o->exit_map = EXIT_MAP_STATUS;
+			else if (!strcmp(m, "debug-exit"))
+				o->exit_map = EXIT_MAP_DEBUG_EXIT;
+			else
+				return fail(err, errlen, "--exit-map %s: want status or debug-exit", m);
+			exit_map = a;
+		}
 		else if (!strcmp(a, "--ready-fd")) {
 			if (shim_parse_fd(argv[i + 1]) != readyfd || readyfd < 0)
 				return fail(err, errlen, "--ready-fd %s: not an open file descriptor", argv[i + 1]);
@@ -85,6 +101,12 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 	}
 	if (o->exec_sock && o->vmm_only)
 		return fail(err, errlen, "--vmm-only and --exec-socket are exclusive");
+	if (o->serial && (o->exec_sock || o->vmm_only))
+		return fail(err, errlen, "--serial-console and %s are exclusive",
+			    o->exec_sock ? "--exec-socket" : "--vmm-only");
+	if (exit_map && !o->serial)
+		return fail(err, errlen, "--exit-map needs --serial-console (the other modes take the exit "
+			    "code from the guest's agent or from the VMM's status as it is)");
 	if (o->exec_sock) {
 		if (o->dashdash >= 0)
 			return fail(err, errlen, "--exec-socket takes no -- QEMU_BINARY (an exec joins a "

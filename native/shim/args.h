@@ -1,4 +1,4 @@
-/* rind-shim: the parsed command line (three modes) and its parser; pure, so main.c only acts on the
+/* rind-shim: the parsed command line (four modes) and its parser; pure, so main.c only acts on the
  * result and a refusal is one line on the ready fd, never a half-done set-up. */
 #ifndef RIND_SHIM_ARGS_H
 #define RIND_SHIM_ARGS_H
@@ -11,7 +11,15 @@ struct shim_args {
 	const char *exec_sock; /* --exec-socket PATH: exec mode */
 	int tty;               /* --tty */
 	int vmm_only;          /* --vmm-only: no relay, the VMM inherits stdio, exit = VMM status */
+	int serial;            /* --serial-console: agentless guest, stdio <-> the VMM's serial line */
+	int exit_map;          /* --exit-map (enum shim_exit_map), --serial-console only */
 	int dashdash;          /* index of "--" in argv (QEMU_BINARY follows), -1 in exec mode */
+};
+
+/* how --serial-console turns QEMU's wait status into the container's exit code */
+enum shim_exit_map {
+	EXIT_MAP_STATUS,     /* "status" (default): QEMU's exit code as it is, 128+signal */
+	EXIT_MAP_DEBUG_EXIT, /* "debug-exit": isa-debug-exit, odd s -> s >> 1, 0 -> 0, other -> 255 */
 };
 
 extern const char shim_usage[];

@@ -1,5 +1,5 @@
-/* rind-shim: orchestration only: the order of the set-up steps of the three modes (normal, --vmm-only,
- * --exec-socket) and who answers the ready fd; the steps live elsewhere, so none is done twice. */
+/* rind-shim: orchestration only: the order of the set-up steps of the four modes (normal, --vmm-only,
+ * --serial-console, --exec-socket) and who answers the ready fd; the steps live elsewhere, so none is done twice. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <unistd.h>
@@ -55,12 +55,14 @@ static void run_vmm(char **argv, const struct shim_args *a)
 		terminal_setup(a);
 	vmm_spawn(argv, a);
 	ready_ok();
-	shim_log("started %s, pid %d (%s)", argv[a->dashdash + 1], (int)S.qemu,
-		 a->vmm_only ? "vmm only" : how());
+	shim_log("started %s, pid %d (%s%s)", argv[a->dashdash + 1], (int)S.qemu,
+		 a->vmm_only ? "vmm only" : how(), a->serial ? ", serial console" : "");
 	if (a->vmm_only)
 		vmm_wait();
 	if (S.mode == MODE_CONSOLE)
 		proc_stdio_to_null();
+	if (a->serial)
+		serial_run(a->exit_map);
 	relay_run();
 }
 

@@ -1,5 +1,5 @@
 /* rind-shim: state and prototypes shared by every file of the shim (main, state, proc, jail, vmm,
- * relay, tty, sock). One shim per container: everything is static, no heap, no threads. */
+ * relay, serial, tty, sock). One shim per container: everything is static, no heap, no threads. */
 #ifndef RIND_SHIM_H
 #define RIND_SHIM_H
 #include <stddef.h>
@@ -19,7 +19,7 @@ struct shim {
 	int logfd;        /* <state>/shim.log, -1 before it is open (then stderr) */
 	int readyfd;      /* --ready-fd, -1 when none or already answered */
 	int sigfd;        /* signalfd: forwarded signals, SIGCHLD, SIGWINCH, SHIM_SIG_KILL_VMM */
-	int sock;         /* our end of the io socketpair, or the exec socket (non-blocking) */
+	int sock;         /* our end of the io (or serial console) socketpair, or the exec socket (non-blocking) */
 	int exec;         /* exec mode: sock is a connection to QEMU's exec port, no QEMU child */
 	pid_t qemu;       /* QEMU's pid, 0 before spawn */
 	int qemu_reaped;
@@ -70,6 +70,9 @@ void reap_children(int block);
 
 /* relay.c */
 void relay_run(void) __attribute__((noreturn));
+
+/* serial.c: --serial-console (map: enum shim_exit_map) */
+void serial_run(int map) __attribute__((noreturn));
 
 /* sock.c */
 int unix_connect(const char *path, const char *what, int sock_flags, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Unit tests of the shim's pure parts: the guest->host frame parser and the command line
-# (gcc, ASan+UBSan); exits non-zero on failure.
+# (gcc, ASan+UBSan); then --serial-console end to end on the real (musl, build.sh) binary with a
+# stand-in VMM (test_serial.sh, no QEMU); exits non-zero on failure.
 # Build output goes to a temp dir: nothing may be written under native/shim (it is the build key).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,3 +18,5 @@ build test_frame_parse "$here/test_frame_parse.c" "$shim/frame_parse.c"
 build test_args "$here/test_args.c" "$shim/args.c"
 "$tmp/test_frame_parse"
 "$tmp/test_args"
+gcc -std=c11 -O1 -g -Wall -Wextra -Werror -o "$tmp/fake_vmm" "$here/fake_vmm.c"
+sh "$here/test_serial.sh" "$(sh "$shim/build.sh")" "$tmp/fake_vmm"

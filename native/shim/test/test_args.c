@@ -1,5 +1,5 @@
-/* rind-shim unit tests for args.c: the three modes, the exec-mode and --vmm-only refusals, argument
- * errors; run by native/shim/test/run.sh, so a bad combination is caught without starting a VM. */
+/* rind-shim unit tests for args.c: the four modes, the exec-mode, --vmm-only and --serial-console
+ * refusals, argument errors; run by native/shim/test/run.sh, so a bad combination is caught without starting a VM. */
 #include <stdio.h>
 #include <string.h>
 #include "args.h"
@@ -115,6 +115,39 @@ static void test_vmm_only_mode(void)
 	      "usage: %s", shim_usage);
 }
 
+static void test_serial_mode(void)
+{
+	int r = P(4, "--state", "/s", "--serial-console", "--ready-fd", "4", "--cgroup-procs", "/c", "--netns", "/n",
+		  "--bind", "/a", "/b", "--exit-map", "debug-exit", "--", "/qemu", "-m", "64M");
+	CHECK(r == 0 && A.serial && A.exit_map == EXIT_MAP_DEBUG_EXIT && !A.vmm_only && !A.exec_sock &&
+	      A.dashdash == 15 && !strcmp(A.netns, "/n"), "%s (dashdash %d)", E, A.dashdash);
+	CHECK(P(-1, "--serial-console", "--state", "/s", "--", "/q") == 0 && A.serial &&
+	      A.exit_map == EXIT_MAP_STATUS, "default exit map is status: %s", E);
+	CHECK(P(-1, "--exit-map", "status", "--serial-console", "--state", "/s", "--", "/q") == 0 &&
+	      A.exit_map == EXIT_MAP_STATUS, "%s", E);
+	CHECK(P(-1, "--serial-console", "--console-socket", "/c", "--state", "/s", "--", "/q") == 0 && A.serial &&
+	      !strcmp(A.console, "/c"), "%s", E);
+	CHECK(P(-1, "--serial-console", "--tty", "--state", "/s", "--", "/q") == 0 && A.serial && A.tty, "%s", E);
+	CHECK(P(-1, "--state", "/s", "--", "/q", "--serial-console") == 0 && !A.serial, "after --: QEMU's: %s", E);
+	ERR("--serial-console and --vmm-only are exclusive", -1, "--serial-console", "--vmm-only", "--state", "/s",
+	    "--", "/q");
+	ERR("--serial-console and --exec-socket are exclusive", -1, "--exec-socket", "/e", "--serial-console",
+	    "--state", "/s");
+	ERR("--serial-console and --exec-socket are exclusive", -1, "--exec-socket", "/e", "--serial-console",
+	    "--state", "/s", "--", "/q");
+	ERR("--exit-map needs --serial-console", -1, "--exit-map", "debug-exit", "--state", "/s", "--", "/q");
+	ERR("--exit-map needs --serial-console", -1, "--exit-map", "status", "--vmm-only", "--state", "/s", "--", "/q");
+	ERR("--exit-map debug: want status or debug-exit", -1, "--serial-console", "--exit-map", "debug",
+	    "--state", "/s", "--", "/q");
+	ERR("--exit-map needs 1 argument", -1, "--serial-console", "--state", "/s", "--exit-map", "--", "/q");
+	ERR("--console-socket and --tty are exclusive", -1, "--serial-console", "--tty", "--console-socket", "/c", "--state", "/s",
+	    "--", "/q");
+	ERR("missing -- QEMU_BINARY", -1, "--serial-console", "--state", "/s");
+	CHECK(strstr(shim_usage, "rind-shim --state DIR --serial-console [--exit-map status|debug-exit] "
+				 "[--cgroup-procs FILE]...") != NULL, "usage: %s", shim_usage);
+	CHECK(strlen(shim_usage) + 64 < sizeof E, "usage is %zu bytes", strlen(shim_usage));
+}
+
 static void test_parse_fd(void)
 {
 	CHECK(shim_parse_fd("0") == 0 && shim_parse_fd("17") == 17 && shim_parse_fd("2147483647") == 2147483647, "ok");
@@ -127,6 +160,7 @@ int main(void)
 	test_normal_mode();
 	test_exec_mode();
 	test_vmm_only_mode();
+	test_serial_mode();
 	test_parse_fd();
 	printf("args: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
