@@ -17,6 +17,8 @@ export interface GuestCapabilities {
   stats: boolean;
   /** VM templates (clones restored from a snapshot of a booted guest) */
   templates: boolean;
+  /** several containers in one VM (pods) */
+  pods: boolean;
 }
 
 /** The VM a sandbox needs, before the guest kind turns it into a plan. */
@@ -78,13 +80,20 @@ export interface GuestKind {
   prepare(spec: RunnableSpec, bundleDir: string, rootfs: string): PreparedContainer;
   /** waits until the guest can take its container */
   ready(ch: GuestChannel, deadline: number, exited: Promise<unknown>): Promise<ReadyGuest>;
-  start(ch: GuestChannel): Promise<void>;
-  signal(ch: GuestChannel, signo: number, all: boolean, timeoutMs: number): Promise<void>;
-  exec(ch: GuestChannel, port: number, proc: ProcessSpec): Promise<void>;
-  /** exec sessions a VM of this kind can run at once */
+  /** `cid` names a pod member; undefined is the sandbox's own container */
+  start(ch: GuestChannel, cid?: string): Promise<void>;
+  signal(ch: GuestChannel, cid: string | undefined, signo: number, all: boolean, timeoutMs: number): Promise<void>;
+  exec(ch: GuestChannel, cid: string | undefined, port: number, proc: ProcessSpec): Promise<void>;
+  /** exec ports a VM of this kind has (exec sessions and pod members share them) */
   readonly execPorts: number;
-  ps(ch: GuestChannel): Promise<number[]>;
-  stats(ch: GuestChannel): Promise<GuestStats>;
+  ps(ch: GuestChannel, cid?: string): Promise<number[]>;
+  stats(ch: GuestChannel, cid?: string): Promise<GuestStats>;
+  /** pod members: a container added to a running sandbox, its stdio on exec port `port` */
+  createMember(ch: GuestChannel, cid: string, port: number, c: PreparedContainer): Promise<void>;
+  pauseMember(ch: GuestChannel, cid: string, pause: boolean): Promise<void>;
+  removeMember(ch: GuestChannel, cid: string): Promise<void>;
+  /** host binds of a member live under this share prefix (`c/<cid>`) */
+  prepareMember(spec: RunnableSpec, bundleDir: string, rootfs: string, cid: string): PreparedContainer;
 }
 
 /** One clear line when a kind lacks something, instead of a hang or a generic failure. */

@@ -71,6 +71,20 @@ export function wiringScripts(cfg: NetConfig): { ip: string; tc: string } {
   return { ip: ip.join('\n') + '\n', tc: tc.join('\n') + '\n' };
 }
 
+/**
+ * Refuses a netns another VM already serves (our taps exist, or an engine interface already has an
+ * ingress qdisc), before anything is changed: a failed wiring must never undo a neighbour's.
+ */
+export function assertUnwired(netns: string, cfg: NetConfig): void {
+  const links = JSON.parse(inNetns(netns, ['ip', '-json', 'link', 'show'])) as { ifname: string }[];
+  const tap = links.find((l) => l.ifname.startsWith(TAP_PREFIX));
+  if (tap) throw new RindError(`network namespace ${netns} is already served by another VM (its tap ${tap.ifname} exists)`);
+  for (const itf of cfg.interfaces) {
+    if (/\bingress\b/.test(inNetns(netns, ['tc', 'qdisc', 'show', 'dev', itf.name])))
+      throw new RindError(`network namespace ${netns}: ${itf.name} already has an ingress qdisc (another VM or tool mirrors it)`);
+  }
+}
+
 export function wire(netns: string, cfg: NetConfig): void {
   if (!cfg.interfaces.length) return;
   const s = wiringScripts(cfg);

@@ -24,6 +24,9 @@ export interface ContainerRecord {
   shimPid?: number;
   shimStartTime?: number;
   terminal: boolean;
+  /** a pod member's exec port (its stdio) and the mount points of its binds in the VM's share */
+  port?: number;
+  binds?: string[];
 }
 
 /** What rind remembers about a sandbox: one VM, its network wiring and cgroups. */

@@ -5,10 +5,13 @@ import { loadBundle, type Bundle } from '../oci/spec.js';
 import { validateId, type ContainerRecord, type Status } from '../oci/state.js';
 import { guestKindFor } from '../guest/kinds.js';
 import { writeAtomic } from '../util/fs.js';
+import { signalShim } from '../vmm/shim.js';
 import { RindError } from '../util/errors.js';
 import { timeouts } from '../util/timeouts.js';
 import { resolveAccel, TCG_WARNING, type AccelVerdict } from './accel.js';
 import { destroySandbox, killSandboxVm, launchSandbox, pauseSandbox, sandboxGuest } from './sandbox.js';
+import { members, podRole, memberCid } from './pod.js';
+import { createMember, removeMemberTraces } from './member.js';
 import type { RuntimeContext } from './context.js';
 
 export interface CreateRequest {
@@ -45,31 +48,62 @@ function newRecord(id: string, bundle: Bundle, terminal: boolean): ContainerReco
   };
 }
 
-/** Creates a one-container sandbox: its VM comes up and the container waits in it for `start`. */
+/** Creates a container: a sandbox of its own (Podman, ctr), a pod's sandbox, or a member of a running pod. */
 export async function createContainer(ctx: RuntimeContext, req: CreateRequest): Promise<Created> {
   const id = validateId(req.id);
   const bundle = loadBundle(req.bundle);
   const terminal = Boolean(bundle.spec.process.terminal);
   if (terminal && !req.consoleSocket && !req.foreground)
     throw new RindError('process.terminal is true: --console-socket is required (or run in the foreground)');
+  const role = podRole(ctx, bundle.spec);
+  if (role.role === 'member') {
+    if (role.sandbox === id) throw new RindError(`container ${id} names itself as its sandbox`);
+    return createInPod(ctx, req, id, bundle, terminal, role.sandbox);
+  }
   const guest = guestKindFor(bundle.spec, bundle.rootfs);
   const prepared = guest.prepare(bundle.spec, bundle.dir, bundle.rootfs);
   const verdict = await chooseAccel(ctx);
   return ctx.store.withLock(id, async () => {
-    ctx.store.reserve(id);
-    const record = newRecord(id, bundle, terminal);
-    ctx.store.write(record);
+    const record = reserveRecord(ctx, id, bundle, terminal, id);
     try {
       const sb = await launchSandbox(ctx, {
         id, spec: bundle.spec, guest, accel: verdict.accel, prepared, consoleSocket: req.consoleSocket, foreground: req.foreground, terminal,
+        pod: role.role === 'sandbox',
         onShim: (pid, startTime) => ctx.store.write(Object.assign(record, { shimPid: pid, shimStartTime: startTime })),
       });
       const t = Date.now();
       await sb.guest.create(prepared, sb.net);
-      record.status = 'created';
-      ctx.store.write(record);
-      if (req.pidFile) writeAtomic(resolve(req.pidFile), String(sb.shim.pid));
+      markCreated(ctx, record, req.pidFile, sb.shim.pid);
       return { record, exited: sb.shim.exited, timings: { bootMs: sb.bootMs, createMs: Date.now() - t }, kernelRelease: sb.guest.kernelRelease };
+    } catch (e) {
+      await removeContainer(ctx, record);
+      throw e;
+    }
+  });
+}
+
+function reserveRecord(ctx: RuntimeContext, id: string, bundle: Bundle, terminal: boolean, sandbox: string): ContainerRecord {
+  ctx.store.reserve(id);
+  const record = { ...newRecord(id, bundle, terminal), sandbox };
+  ctx.store.write(record);
+  return record;
+}
+
+function markCreated(ctx: RuntimeContext, record: ContainerRecord, pidFile: string | undefined, pid: number): void {
+  record.status = 'created';
+  ctx.store.write(record);
+  if (pidFile) writeAtomic(resolve(pidFile), String(pid));
+}
+
+/** A member of a running pod: its own record, shim and guest container, in the sandbox's VM. */
+async function createInPod(ctx: RuntimeContext, req: CreateRequest, id: string, bundle: Bundle, terminal: boolean, sandbox: string): Promise<Created> {
+  return ctx.store.withLock(id, async () => {
+    const record = reserveRecord(ctx, id, bundle, terminal, sandbox);
+    try {
+      const t = Date.now();
+      const shim = await createMember(ctx, record, { id, sandbox, bundle, terminal, consoleSocket: req.consoleSocket, foreground: req.foreground });
+      markCreated(ctx, record, req.pidFile, shim.pid);
+      return { record, exited: shim.exited, timings: { bootMs: 0, createMs: Date.now() - t }, kernelRelease: '' };
     } catch (e) {
       await removeContainer(ctx, record);
       throw e;
@@ -90,27 +124,30 @@ export function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
   return withContainer(ctx, id, async (rec, status) => {
     if (status !== 'created') throw new RindError(`cannot start container ${id}: it is ${status}, not created`);
     const { guest, ch } = sandboxGuest(ctx, rec.sandbox);
-    await guest.start(ch);
+    await guest.start(ch, memberCid(rec));
     rec.status = 'running';
     ctx.store.write(rec);
   });
 }
 
 export function killContainer(ctx: RuntimeContext, id: string, signo: number, all: boolean): Promise<void> {
-  return withContainer(ctx, id, async (_rec, status) => {
+  return withContainer(ctx, id, async (rec, status) => {
     if (status === 'stopped') throw new RindError(`container ${id} is not running`);
-    const { rec: sb, guest, ch } = sandboxGuest(ctx, _rec.sandbox);
-    if (status === 'paused') {
+    if (signo === 0) return; // "is it alive?": it is (created, running or paused)
+    const { rec: sb, guest, ch } = sandboxGuest(ctx, rec.sandbox);
+    const cid = memberCid(rec);
+    if (status === 'paused' && cid === undefined) {
       if (signo !== 9) throw new RindError(`container ${id} is paused: resume it first (only SIGKILL is delivered to a paused VM)`);
       return killSandboxVm(sb);
     }
     try {
-      await guest.signal(ch, signo, all, signo === 9 ? timeouts.agentKillMs : timeouts.agentReplyMs());
+      await guest.signal(ch, cid, signo, all, signo === 9 ? timeouts.agentKillMs : timeouts.agentReplyMs());
     } catch (e) {
-      // an unresponsive guest can still be killed: SIGKILL ends the VM itself
+      // an unresponsive guest can still be killed: SIGKILL ends the VM itself (a member: its shim)
       if (signo !== 9) throw e;
-      ctx.log.warn(`guest did not take SIGKILL (${(e as Error).message}); killing the VM`, { id });
-      killSandboxVm(sb);
+      ctx.log.warn(`guest did not take SIGKILL (${(e as Error).message}); killing ${cid ? 'the container shim' : 'the VM'}`, { id });
+      if (cid) signalShim(rec.shimPid, rec.shimStartTime, 9);
+      else killSandboxVm(sb);
     }
   });
 }
@@ -120,7 +157,12 @@ export function pauseContainer(ctx: RuntimeContext, id: string, pause: boolean):
   return withContainer(ctx, id, async (rec, status) => {
     if (pause && status !== 'running') throw new RindError(`cannot pause container ${id}: it is ${status}, not running`);
     if (!pause && status !== 'paused') throw new RindError(`cannot resume container ${id}: it is ${status}, not paused`);
-    await pauseSandbox(ctx, ctx.store.readSandbox(rec.sandbox), pause);
+    const cid = memberCid(rec);
+    if (cid === undefined) await pauseSandbox(ctx, ctx.store.readSandbox(rec.sandbox), pause);
+    else {
+      const { guest, ch } = sandboxGuest(ctx, rec.sandbox);
+      await guest.pauseMember(ch, cid, pause);
+    }
     rec.status = pause ? 'paused' : 'running';
     ctx.store.write(rec);
   });
@@ -139,13 +181,16 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
     const status = ctx.store.status(rec);
     if ((status === 'running' || status === 'paused') && !force)
       throw new RindError(`cannot delete container ${id}: it is ${status} (use --force)`);
+    const left = rec.sandbox === id ? members(ctx, id) : [];
+    if (left.length && !force) throw new RindError(`cannot delete sandbox ${id}: containers ${left.join(', ')} still run in it (delete them first, or use --force)`);
     await removeContainer(ctx, rec);
   });
 }
 
-/** Removes a container and, for a one-container sandbox, its VM and every host trace. */
+/** Removes a container: a member's traces in its VM, or a sandbox's VM and every host trace. */
 async function removeContainer(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   if (rec.sandbox === rec.id) await destroySandbox(ctx, rec.sandbox);
+  else await removeMemberTraces(ctx, rec);
   ctx.store.remove(rec.id);
 }
 

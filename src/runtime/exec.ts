@@ -1,17 +1,19 @@
 // `exec`, `ps` and `events`: work inside a running container's VM, through its sandbox's guest kind.
 // Each exec gets a free exec port and its own rind-shim (the waitable pid); kinds without them say so.
-import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBundle } from '../oci/spec.js';
 import { ProcessSchema, type ProcessSpec } from '../oci/spec-schema.js';
 import { validateId, type ContainerRecord } from '../oci/state.js';
 import { requireCapability, type GuestCapabilities, type GuestStats } from '../guest/guest.js';
 import { shimBinary, spawnShim } from '../vmm/shim.js';
-import { forwardSignalsTo, isAlive, readPidFile, signalProcess } from '../host/proc.js';
+import { forwardSignalsTo, signalProcess } from '../host/proc.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RindError } from '../util/errors.js';
 import { writeAtomic } from '../util/fs.js';
 import { sandboxGuest } from './sandbox.js';
+import { claimPort, holdPort, releasePort } from './ports.js';
+import { memberCid } from './pod.js';
 import type { RuntimeContext } from './context.js';
 
 export interface ExecRequest {
@@ -65,48 +67,23 @@ export function processFromFlags(base: ProcessSpec, r: ExecRequest): ProcessSpec
   return { ...base, args: r.args, env, cwd: r.cwd ?? base.cwd, user, terminal: r.tty };
 }
 
-function execDir(ctx: RuntimeContext, id: string, port: number): string {
-  return join(ctx.store.dir(id), 'exec', String(port));
-}
-
-/** Claims a free exec port: its dir is absent, or left by a shim that is gone. */
-function claimPort(ctx: RuntimeContext, id: string, ports: number): number {
-  mkdirSync(join(ctx.store.dir(id), 'exec'), { recursive: true });
-  for (let port = 0; port < ports; port++) {
-    const dir = execDir(ctx, id, port);
-    if (existsSync(dir)) {
-      const pid = readPidFile(join(dir, 'shim.pid')); // none: it never finished starting
-      if (isAlive(pid) && !existsSync(join(dir, 'exit'))) continue;
-      rmSync(dir, { recursive: true, force: true });
-    }
-    try {
-      mkdirSync(dir);
-      return port;
-    } catch {
-      /* raced with another exec: try the next port */
-    }
-  }
-  throw new RindError(`container ${id} already runs ${ports} exec sessions: wait for one to end`);
-}
-
 export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Promise<number | undefined> {
   validateId(r.id);
-  const { port, shimPid, exited } = await ctx.store.withLock(r.id, async () => {
+  const { sandbox, port, shimPid, exited } = await ctx.store.withLock(r.id, async () => {
     const { rec, guest, ch } = liveContainer(ctx, r.id, 'exec in', 'exec');
     const proc = r.process ?? processFromFlags(loadBundle(rec.bundle).spec.process, r);
     if (proc.terminal && !r.consoleSocket && r.detach) throw new RindError('exec: --tty with --detach needs --console-socket');
-    const port = claimPort(ctx, r.id, guest.execPorts);
-    const dir = execDir(ctx, r.id, port);
+    const { port, dir } = claimPort(ctx, rec.sandbox, guest.execPorts, `exec in container ${r.id}`);
     const args = ['--exec-socket', ctx.store.path(rec.sandbox, `exec${port}.sock`), '--state', dir, '--ready-fd', '3'];
     if (proc.terminal) args.push(...(r.consoleSocket ? ['--console-socket', r.consoleSocket] : ['--tty']));
     try {
-      const h = await spawnShim(shimBinary(), args, { keepRef: !r.detach, stateDir: dir, what: 'the exec session', onSpawn: (pid) => writeAtomic(join(dir, 'shim.pid'), String(pid)) });
-      await guest.exec(ch, port, proc).catch((e: unknown) => {
+      const h = await spawnShim(shimBinary(), args, { keepRef: !r.detach, stateDir: dir, what: 'the exec session', onSpawn: (pid) => holdPort(dir, pid) });
+      await guest.exec(ch, memberCid(rec), port, proc).catch((e: unknown) => {
         signalProcess(h.pid, 'SIGKILL', h.startTime);
         throw e;
       });
       if (r.pidFile) writeAtomic(resolve(r.pidFile), String(h.pid));
-      return { port, shimPid: h.pid, exited: h.exited };
+      return { sandbox: rec.sandbox, port, shimPid: h.pid, exited: h.exited };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
@@ -115,7 +92,7 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
   if (r.detach) return undefined;
   forwardSignalsTo(shimPid);
   const code = await exited;
-  rmSync(execDir(ctx, r.id, port), { recursive: true, force: true });
+  releasePort(ctx, sandbox, port);
   return code ?? 255;
 }
 
@@ -132,13 +109,13 @@ function liveContainer(ctx: RuntimeContext, id: string, what: string, cap: keyof
 
 /** Guest pids of every process in the container (the agent, PID 1, excluded). */
 export async function containerPids(ctx: RuntimeContext, id: string): Promise<number[]> {
-  const { guest, ch } = liveContainer(ctx, id, 'list the processes of', 'ps');
-  return guest.ps(ch);
+  const { rec, guest, ch } = liveContainer(ctx, id, 'list the processes of', 'ps');
+  return guest.ps(ch, memberCid(rec));
 }
 
 export type Stats = GuestStats;
 
 export async function containerStats(ctx: RuntimeContext, id: string): Promise<Stats> {
-  const { guest, ch } = liveContainer(ctx, id, 'read the stats of', 'stats');
-  return guest.stats(ch);
+  const { rec, guest, ch } = liveContainer(ctx, id, 'read the stats of', 'stats');
+  return guest.stats(ch, memberCid(rec));
 }

@@ -14,12 +14,13 @@ import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/c
 import { isAlive } from '../host/proc.js';
 import { hostTscKhz } from '../host/cpu.js';
 import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
-import { discover, wire, unwire, vmNics } from '../net/wire.js';
+import { assertUnwired, discover, wire, unwire, vmNics } from '../net/wire.js';
 import type { NetConfig } from '../net/discover.js';
 import { RindError } from '../util/errors.js';
 import { rindEnv } from '../util/env.js';
 import { timeouts } from '../util/timeouts.js';
-import { guestMemoryMiB, guestVcpus } from './sizing.js';
+import { guestMemoryMiB, guestVcpus, podSize } from './sizing.js';
+import { indexNetns, unindexNetns } from './pod.js';
 import { templateFor } from './template-build.js';
 import type { Template } from './templates.js';
 import type { RuntimeContext } from './context.js';
@@ -35,6 +36,8 @@ export interface SandboxRequest {
   /** foreground `run`: keep the shim in our session and use our stdio as its terminal */
   foreground?: boolean;
   terminal: boolean;
+  /** a pod's sandbox: sized for the pod, not for its own (pause) container */
+  pod?: boolean;
   /** called as soon as the shim pid is known, so a crash mid-create can still be cleaned up */
   onShim: (pid: number, startTime: number | undefined) => void;
 }
@@ -80,10 +83,11 @@ export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): P
 }
 
 function vmShape(req: SandboxRequest, dir: string, net: NetConfig): VmShape {
-  return {
-    accel: req.accel, stateDir: dir, nics: vmNics(net), net, container: req.prepared, tscKhz: hostTscKhz(), tbSizeMiB: rindEnv.tbSizeMiB(),
-    memMiB: guestMemoryMiB(req.spec, req.guest.minMemMiB), vcpus: guestVcpus(req.spec, availableParallelism()),
-  };
+  const cpus = availableParallelism();
+  const size = req.pod
+    ? podSize(req.spec.annotations ?? {}, cpus, { memMiB: rindEnv.podMemMiB(), vcpus: rindEnv.podVcpus() })
+    : { memMiB: guestMemoryMiB(req.spec, req.guest.minMemMiB), vcpus: guestVcpus(req.spec, cpus) };
+  return { accel: req.accel, stateDir: dir, nics: vmNics(net), net, container: req.prepared, tscKhz: hostTscKhz(), tbSizeMiB: rindEnv.tbSizeMiB(), ...size };
 }
 
 /** The share directory the VMM exports: mount points for the rootfs and every bind. */
@@ -146,9 +150,11 @@ function wireNetwork(ctx: RuntimeContext, spec: RunnableSpec, rec: SandboxRecord
     createOwnedNetns(plan.name);
   }
   const cfg = discover(plan.path);
+  assertUnwired(plan.path, cfg);
   rec.net = { netns: plan.path, ifs: cfg.interfaces.map((i) => i.name) };
   ctx.store.writeSandbox(rec);
   wire(plan.path, cfg);
+  indexNetns(ctx, plan.path, rec.id);
   return { netns: plan.path, cfg };
 }
 
@@ -198,7 +204,10 @@ export async function destroySandbox(ctx: RuntimeContext, id: string): Promise<v
     return; // nothing was launched
   }
   await stopSandboxVm(ctx, rec);
-  if (rec.net) unwire(rec.net.netns, rec.net.ifs);
+  if (rec.net) {
+    unwire(rec.net.netns, rec.net.ifs);
+    unindexNetns(ctx, rec.net.netns, rec.id);
+  }
   if (rec.ownedNetns) deleteOwnedNetns(rec.ownedNetns);
   removeCgroupDirs(rec.cgroupDirs);
 }

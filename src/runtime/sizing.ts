@@ -31,3 +31,20 @@ export function guestVcpus(spec: RunnableSpec, hostCpus: number): number {
   else if (cpu?.cpus) n = countCpuset(cpu.cpus) || 1;
   return Math.max(1, Math.min(n, hostCpus, 16));
 }
+
+/** A pod's VM when the engine does not size it: untouched guest RAM costs the host nothing. */
+export const POD_DEFAULT_MEM_MIB = 512;
+export const POD_DEFAULT_VCPUS = 2;
+
+/**
+ * A pod sandbox's VM size: containerd's sandbox annotations (the sum of its containers' limits) where given,
+ * else the configurable pod default ($RIND_POD_MEM_MIB, $RIND_POD_VCPUS).
+ */
+export function podSize(a: Record<string, string>, hostCpus: number, defaults: { memMiB?: number; vcpus?: number } = {}): { memMiB: number; vcpus: number } {
+  const mem = Number(a['io.kubernetes.cri.sandbox-memory']);
+  const quota = Number(a['io.kubernetes.cri.sandbox-cpu-quota']);
+  const period = Number(a['io.kubernetes.cri.sandbox-cpu-period']) || 100000;
+  const memMiB = mem > 0 ? Math.max(MIN_MEM_MIB, Math.ceil(mem / (1024 * 1024)) + 64) : (defaults.memMiB ?? POD_DEFAULT_MEM_MIB);
+  const want = quota > 0 ? Math.ceil(quota / period) : (defaults.vcpus ?? POD_DEFAULT_VCPUS);
+  return { memMiB, vcpus: Math.max(1, Math.min(want, hostCpus, 16)) };
+}

@@ -48,8 +48,10 @@ export function buildAgentConfig(
   spec: RunnableSpec,
   bundleDir: string,
   statSource: (p: string) => { isDir: boolean } | undefined = statPath,
+  /** where this container's paths live in the share: '' for a sandbox's own container, `c/<cid>/` for a pod member */
+  prefix = '',
 ): AgentConfig {
-  const f: string[] = [`share=${SHARE_TAG}`, 'rootfs=rootfs', `readonly=${spec.root.readonly ? 1 : 0}`];
+  const f: string[] = [`share=${SHARE_TAG}`, `rootfs=${prefix}rootfs`, `readonly=${spec.root.readonly ? 1 : 0}`];
   f.push(`hostname=${spec.hostname ?? ''}`);
   f.push(...processFields(spec.process));
   const binds: HostBind[] = [];
@@ -61,7 +63,7 @@ export function buildAgentConfig(
       const source = isAbsolute(m.source) ? m.source : join(bundleDir, m.source);
       const st = statSource(source);
       if (!st) throw new RindError(`mount ${m.destination}: source ${source} does not exist`);
-      const target = `binds/${binds.length}`;
+      const target = `${prefix}binds/${binds.length}`;
       binds.push({ source, target, isDir: st.isDir, readonly: opts.includes('ro') });
       f.push(`mount=${[m.destination, 'bind', target, opts.join(',')].join('\x1f')}`);
     } else {

@@ -2,7 +2,8 @@
 // Everything the runtime does inside a Linux guest goes through this object.
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { GuestKind, GuestStats, VmShape } from '../guest.js';
+import type { GuestKind, GuestStats, PreparedContainer, VmShape } from '../guest.js';
+import type { RunnableSpec } from '../../oci/spec.js';
 import { agentReady, agentRequest } from './agent.js';
 import { buildAgentConfig, processFields } from './agent-config.js';
 import { linuxArtifacts } from './artifacts.js';
@@ -30,6 +31,16 @@ function planFor(shape: VmShape, variant: { template?: { dir: string }; clone?: 
   return linuxPlan(base);
 }
 
+function cidField(cid: string | undefined): string[] {
+  return cid === undefined ? [] : [`cid=${cid}`];
+}
+
+/** A container's binds and create fields, its share paths under `prefix` (a pod member's `c/<cid>/`). */
+function prepareIn(spec: RunnableSpec, bundleDir: string, rootfs: string, prefix: string): PreparedContainer {
+  const agent = buildAgentConfig(spec, bundleDir, undefined, prefix);
+  return { binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: false }, ...agent.binds], config: agent.fields };
+}
+
 /** Fresh identity for every guest (clones share the template's RNG state and clock). */
 function identity(): string[] {
   return [`seed=${randomBytes(64).toString('hex')}`, `time=${BigInt(Date.now()) * 1_000_000n}`];
@@ -37,15 +48,13 @@ function identity(): string[] {
 
 export const linuxGuest: GuestKind = {
   name: 'linux',
-  capabilities: { exec: true, ps: true, stats: true, templates: true },
+  capabilities: { exec: true, ps: true, stats: true, templates: true, pods: true },
   stdio: 'agent',
   minMemMiB: 128, // below this the guest (agent, 10 serial ports, 9p) can run out of memory at boot
   execPorts: EXEC_PORTS,
   plan: planFor,
-  prepare(spec, bundleDir, rootfs) {
-    const agent = buildAgentConfig(spec, bundleDir);
-    return { binds: [{ source: rootfs, target: 'rootfs', isDir: true, readonly: false }, ...agent.binds], config: agent.fields };
-  },
+  prepare: (spec, bundleDir, rootfs) => prepareIn(spec, bundleDir, rootfs, ''),
+  prepareMember: (spec, bundleDir, rootfs, cid) => prepareIn(spec, bundleDir, rootfs, `c/${cid}/`),
   async ready(ch, deadline, exited) {
     const { ctl, pong } = await agentReady(ch, deadline, exited);
     return {
@@ -60,12 +69,15 @@ export const linuxGuest: GuestKind = {
       close: () => ctl.close(),
     };
   },
-  start: async (ch) => void (await agentRequest(ch, 'start', [])),
-  signal: async (ch, signo, all, timeoutMs) => void (await agentRequest(ch, 'signal', [`signo=${signo}`, `all=${all ? 1 : 0}`], timeoutMs)),
-  exec: async (ch, port, proc) => void (await agentRequest(ch, 'exec', [`port=${port}`, ...processFields(proc)], timeouts.agentExecMs)),
-  async ps(ch) {
-    const reply = await agentRequest(ch, 'ps', []);
+  start: async (ch, cid) => void (await agentRequest(ch, 'start', cidField(cid))),
+  signal: async (ch, cid, signo, all, timeoutMs) => void (await agentRequest(ch, 'signal', [...cidField(cid), `signo=${signo}`, `all=${all ? 1 : 0}`], timeoutMs)),
+  exec: async (ch, cid, port, proc) => void (await agentRequest(ch, 'exec', [...cidField(cid), `port=${port}`, ...processFields(proc)], timeouts.agentExecMs)),
+  async ps(ch, cid) {
+    const reply = await agentRequest(ch, 'ps', cidField(cid));
     return reply.all('pid').map(Number).filter((n) => Number.isInteger(n) && n > 0);
   },
-  stats: async (ch): Promise<GuestStats> => parseStats(await agentRequest(ch, 'stats', [])),
+  stats: async (ch, cid): Promise<GuestStats> => parseStats(await agentRequest(ch, 'stats', cidField(cid))),
+  createMember: async (ch, cid, port, c) => void (await agentRequest(ch, 'create', [...cidField(cid), `port=${port}`, ...c.config, ...identity()])),
+  pauseMember: async (ch, cid, pause) => void (await agentRequest(ch, pause ? 'pause' : 'resume', cidField(cid))),
+  removeMember: async (ch, cid) => void (await agentRequest(ch, 'delete', cidField(cid))),
 };

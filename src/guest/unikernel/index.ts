@@ -67,7 +67,7 @@ const unsupported = (what: string) => () => Promise.reject(new RindError(`${what
 
 export const unikernelGuest: GuestKind = {
   name: 'unikernel',
-  capabilities: { exec: false, ps: false, stats: false, templates: false },
+  capabilities: { exec: false, ps: false, stats: false, templates: false, pods: false },
   stdio: 'console',
   minMemMiB: 16,
   execPorts: 0,
@@ -75,8 +75,14 @@ export const unikernelGuest: GuestKind = {
   prepare,
   ready: async () => ({ kernelRelease: '', create: async () => undefined, close: () => undefined }),
   start: (ch) => ch.resume(),
-  signal: async (ch, signo) => ch.stopOnSignal(signo),
+  signal: async (ch, _cid, signo) => ch.stopOnSignal(signo),
   exec: unsupported('exec'),
   ps: unsupported('ps'),
   stats: unsupported('stats'),
+  createMember: unsupported('a second container in the VM'),
+  pauseMember: unsupported('pausing one container of the VM'),
+  removeMember: unsupported('removing one container of the VM'),
+  prepareMember: () => {
+    throw new RindError('a second container in the VM is not supported for unikernel containers');
+  },
 };

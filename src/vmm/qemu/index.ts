@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import type { Vmm } from '../vmm.js';
 import { qemuArgv } from './argv.js';
-import { qmp } from './qmp.js';
+import { qmp, qmpWhenUp } from './qmp.js';
+import { timeouts } from '../../util/timeouts.js';
 import { restoreState, saveState } from './snapshot.js';
 import { rindEnv } from '../../util/env.js';
 import { need } from '../../util/paths.js';
@@ -14,7 +15,7 @@ export const qemuVmm: Vmm = {
   binary: () => need('QEMU', rindEnv.qemu() ?? '/usr/bin/qemu-system-x86_64', 'install qemu-system-x86'),
   argv: qemuArgv,
   pause: async (stateDir) => void (await qmp(join(stateDir, 'qmp.sock'), 'stop')),
-  resume: async (stateDir) => void (await qmp(join(stateDir, 'qmp.sock'), 'cont')),
+  resume: async (stateDir) => void (await qmpWhenUp(join(stateDir, 'qmp.sock'), 'cont', timeouts.qmpMs)),
   snapshot: saveState,
   restore: restoreState,
 };

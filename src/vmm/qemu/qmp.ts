@@ -1,5 +1,6 @@
 // Minimal QMP client (QEMU Machine Protocol over the VM's qmp.sock), used only inside vmm/qemu.
 // QEMU is our own process, but its replies are still parsed defensively (bounded, JSON only).
+import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { RindError } from '../../util/errors.js';
 
@@ -83,6 +84,29 @@ export async function qmp(path: string, command: string, args?: Record<string, u
   const c = await QmpClient.open(path);
   try {
     return await c.execute(command, args);
+  } finally {
+    c.close();
+  }
+}
+
+/** QMP of a VM that is still starting: retried until it answers or the deadline passes. */
+export async function openWhenUp(sock: string, end: number): Promise<QmpClient> {
+  for (;;) {
+    try {
+      if (!existsSync(sock)) throw new Error('no QMP socket yet');
+      return await QmpClient.open(sock, Math.max(100, end - Date.now()));
+    } catch (e) {
+      if (Date.now() > end) throw new Error(`QMP never came up: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  }
+}
+
+/** One QMP command to a VM that may still be starting (agentless guests are resumed right after launch). */
+export async function qmpWhenUp(path: string, command: string, timeoutMs: number): Promise<unknown> {
+  const c = await openWhenUp(path, Date.now() + timeoutMs);
+  try {
+    return await c.execute(command);
   } finally {
     c.close();
   }

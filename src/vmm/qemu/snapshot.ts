@@ -1,8 +1,7 @@
 // Saving and restoring a QEMU VM's device state over QMP (migration to/from a file, RAM left in its file).
 // Only device state moves: `x-ignore-shared` keeps the guest RAM in the memory-backend file.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { QmpClient } from './qmp.js';
+import { QmpClient, openWhenUp } from './qmp.js';
 
 const IGNORE_SHARED = { capabilities: [{ capability: 'x-ignore-shared', state: true }] };
 
@@ -28,19 +27,6 @@ export async function saveState(stateDir: string, stateFile: string, timeoutMs: 
     await q.execute('quit').catch(() => undefined);
   } finally {
     q.close();
-  }
-}
-
-/** QMP of a VM that is still starting: retried until it answers or the deadline passes. */
-async function openWhenUp(sock: string, end: number): Promise<QmpClient> {
-  for (;;) {
-    try {
-      if (!existsSync(sock)) throw new Error('no QMP socket yet');
-      return await QmpClient.open(sock, Math.max(100, end - Date.now()));
-    } catch (e) {
-      if (Date.now() > end) throw new Error(`QMP never came up: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 3));
-    }
   }
 }
 
