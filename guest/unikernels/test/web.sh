@@ -3,10 +3,13 @@
 # ip, curl; nc and nmap are used when present), and checks it: ping, N sequential curls
 # (default 200), a port scan, and curl again. Prints the boot time (QEMU spawn to the first
 # HTTP answer) and the QEMU process's RSS. Cleans up after itself.
-# Usage: test/web.sh [count]. Last line: "web: N passed, N failed".
+# Usage: test/web.sh [count [extra QEMU args...]], e.g. test/web.sh 50 -global
+# virtio-mmio.force-legacy=false for the modern (version 2) transport.
+# Last line: "web: N passed, N failed".
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-200}
+shift $(( $# > 0 ? 1 : 0 ))
 dir=$("$here/build.sh") || exit 1
 ns=rind-uk-$$
 mac=52:54:00:12:34:56
@@ -37,7 +40,7 @@ ip netns exec "$ns" qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=o
 	-no-user-config -display none -serial stdio -m 32M -accel tcg -cpu max \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$dir/web" \
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0,mac=$mac \
-	-append "ip=$guest/24 gw=10.77.0.1" > "$log" 2>&1 < /dev/null &
+	-append "ip=$guest/24 gw=10.77.0.1" "$@" > "$log" 2>&1 < /dev/null &
 qpid=$! # ip netns exec execs QEMU: the same process
 first=
 for _ in $(seq 200); do
