@@ -28,7 +28,7 @@ gcc $cflags $ldflags -o "$tmp/web" $common "$here/hw/virtio_net.c" "$here/pure/n
 	"$here/pure/http.c" "$here/web.c" >&2
 strip "$tmp/hello" "$tmp/web" >&2
 
-rm -rf "$out"
-mv "$tmp" "$out"
+# atomic; a concurrent build that got there first wins, and its output is the same
+mv -T "$tmp" "$out" 2>/dev/null || rm -rf "$tmp"
 trap - EXIT INT TERM
 echo "$out"
