@@ -24,7 +24,7 @@ common="$here/boot/entry.S $here/hw/kernel.c $here/pure/string.c $here/pure/fmt.
 # shellcheck disable=SC2086
 gcc $cflags $ldflags -o "$tmp/hello" $common "$here/hello.c" >&2
 # shellcheck disable=SC2086
-gcc $cflags $ldflags -o "$tmp/web" $common "$here/hw/virtio_net.c" "$here/pure/net.c" \
+gcc $cflags $ldflags -o "$tmp/web" $common "$here/hw/virtio_net.c" "$here/hw/fwcfg.c" "$here/pure/net.c" \
 	"$here/pure/http.c" "$here/web.c" >&2
 strip "$tmp/hello" "$tmp/web" >&2
 

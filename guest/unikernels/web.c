@@ -1,4 +1,5 @@
-/* web: an HTTP server on a virtio-net NIC. Its command line: ip=A.B.C.D/N (required),
+/* web: an HTTP server on a virtio-net NIC. Its command line (after the words of fw_cfg file
+ * opt/io.rind/net, rind's network hint, if QEMU has one): ip=A.B.C.D/N (required),
  * gw=A.B.C.D, port=N (default 8080), and the virtio_mmio.device= words QEMU's microvm
  * appends. Serial output (LF line ends):
  *   rind web unikernel
@@ -8,6 +9,7 @@
  *   web: listening on <ip>/<prefix> gw <gw|none> port <port>
  * or, on failure, "web: <reason>" and exit 120 (bad command line) or 121 (no NIC). */
 #include "hw/hw.h"
+#include "hw/fwcfg.h"
 #include "hw/virtio_net.h"
 #include "pure/cmdline.h"
 #include "pure/net.h"
@@ -39,8 +41,16 @@ int uk_main(char *cmdline)
 	static char *argv[ARGV_MAX];
 	static struct web_config cfg;
 	char err[160];
+	static char hint[256];
 	int overflow;
-	int argc = cmdline_split(cmdline, argv, ARGV_MAX, &overflow);
+	int argc = 0;
+	/* rind's network hint first, so that words on the command line win */
+	int n = fwcfg_read_file("opt/io.rind/net", hint, sizeof hint - 1);
+	if (n > 0) {
+		hint[n] = 0;
+		argc = cmdline_split(hint, argv, ARGV_MAX, &overflow);
+	}
+	argc += cmdline_split(cmdline, argv + argc, ARGV_MAX - argc, &overflow);
 	kprintf("rind web unikernel\n");
 	if (web_config_parse(argc, argv, &cfg, err, sizeof err)) {
 		kprintf("web: %s\n", err);
