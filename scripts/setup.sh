@@ -1,6 +1,6 @@
 #!/bin/sh
 # Sets up everything rind needs on a fresh Debian 12 machine, idempotently and as root:
-# Debian packages (only those missing), npm deps, the TypeScript build, guest kernel, agent and shim.
+# Debian packages (only those missing), npm deps, the TypeScript build, guest kernel, agent, shim and test unikernels.
 set -eu
 cd "$(dirname "$0")/.."
 pkgs="qemu-system-x86 linux-source-6.1 musl-tools busybox-static gcc make bc bison flex libelf-dev libssl-dev
@@ -27,4 +27,5 @@ ln -sfn "$kernel" build/vmlinux
 ln -sfn "$initramfs" build/initramfs.cpio
 ln -sfn "$shim" build/rind-shim
 ln -sfn "$(native/testtools/build.sh)" build/testtools
+ln -sfn "$(guest/unikernels/build.sh)" build/unikernels
 echo "rind setup: ready (kernel $kernel)" >&2
