@@ -11,7 +11,7 @@ export type NetnsPlan = { kind: 'path'; path: string } | { kind: 'owned'; name: 
 /** Unique per (state root, id): two rind roots may hold containers with the same id. */
 export function ownedNetnsName(root: string, id: string): string {
   const tag = createHash('sha256').update(root).digest('hex').slice(0, 8);
-  return `rind-${tag}-${id}`.slice(0, 200);
+  return `rind-${tag}-${id}`; // ids are at most 200 characters: within NAME_MAX, never truncated
 }
 
 export function netnsPlan(spec: RunnableSpec, id: string, root = '/run/rind'): NetnsPlan {

@@ -50,10 +50,13 @@ export interface SandboxRecord {
   bootMode?: 'clone' | 'boot';
 }
 
-const ID_RE = /^[\w+\-.]{1,1024}$/;
+const ID_RE = /^[\w+\-.]+$/;
+/** ids name a state dir, a lock file and an owned netns (`rind-<8 hex>-<id>`): all within NAME_MAX (255) */
+export const MAX_ID_LENGTH = 200;
 
 export function validateId(id: string | undefined): string {
   if (!id) throw new RindError('container id is required');
+  if (id.length > MAX_ID_LENGTH) throw new RindError(`invalid container id: ${id.length} characters, at most ${MAX_ID_LENGTH}`);
   if (!ID_RE.test(id) || id === '.' || id === '..') throw new RindError(`invalid container id: ${JSON.stringify(id)}`);
   return id;
 }

@@ -47,3 +47,12 @@ test('unbounded rlimits map to -1', () => {
   const c = buildAgentConfig(validateSpec(s), '/b', stat);
   assert.ok(c.fields.includes('rlimit=4,-1,-1'));
 });
+
+test('200,000 arguments or an oversized env: one clear line about the size, no stack overflow', () => {
+  const s = defaultSpec() as any;
+  s.process.args = Array.from({ length: 200_000 }, () => 'arg');
+  assert.throws(() => buildAgentConfig(validateSpec(s), '/b', stat), /the process \(args, env\) and mounts take \d+ bytes: rind passes at most \d+ to the guest/);
+  s.process.args = ['/bin/true'];
+  s.process.env = ['BIG=' + 'x'.repeat(1 << 20)];
+  assert.throws(() => buildAgentConfig(validateSpec(s), '/b', stat), /take \d+ bytes/);
+});

@@ -39,3 +39,10 @@ test('error messages are a single line', () => {
     assert.ok(!(e as Error).message.includes('\n'));
   }
 });
+
+test('container ids: at most 200 characters, named clearly', async () => {
+  const { validateId } = await import('../../src/oci/state.js');
+  assert.equal(validateId('a'.repeat(200)), 'a'.repeat(200));
+  assert.throws(() => validateId('a'.repeat(251)), /251 characters, at most 200/);
+  assert.throws(() => validateId('a/b'), /invalid container id/);
+});

@@ -7,6 +7,7 @@ import type { ProcessSpec } from '../../oci/spec-schema.js';
 import { RindError } from '../../util/errors.js';
 import type { HostBind } from '../../vmm/shim.js';
 import { SHARE_TAG } from './plan.js';
+import { CTL_MAX } from './ctl-codec.js';
 
 const RLIMITS: Record<string, number> = {
   RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
@@ -53,7 +54,7 @@ export function buildAgentConfig(
 ): AgentConfig {
   const f: string[] = [`share=${SHARE_TAG}`, `rootfs=${prefix}rootfs`, `readonly=${spec.root.readonly ? 1 : 0}`];
   f.push(`hostname=${spec.hostname ?? ''}`);
-  f.push(...processFields(spec.process));
+  for (const x of processFields(spec.process)) f.push(x); // no spread: 200,000 args must not blow the stack
   const binds: HostBind[] = [];
   for (const m of spec.mounts ?? []) {
     const opts = m.options ?? [];
@@ -70,7 +71,17 @@ export function buildAgentConfig(
       f.push(`mount=${[m.destination, m.type ?? 'none', m.source ?? m.type ?? 'none', opts.join(',')].join('\x1f')}`);
     }
   }
+  checkSize(f);
   return { fields: f, binds };
+}
+
+/** The create message must fit the ctl channel: say which part of the spec is too big, before any VM starts. */
+function checkSize(fields: string[]): void {
+  let bytes = 0;
+  for (const x of fields) bytes += Buffer.byteLength(x) + 1;
+  // the host adds network, identity and cid fields (a few KiB at most)
+  if (bytes > CTL_MAX - 16 * 1024)
+    throw new RindError(`the process (args, env) and mounts take ${bytes} bytes: rind passes at most ${CTL_MAX - 16 * 1024} to the guest`);
 }
 
 function statPath(p: string): { isDir: boolean } | undefined {

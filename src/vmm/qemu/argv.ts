@@ -2,6 +2,9 @@
 // Pure (no I/O) so every flag is unit-tested; the only place rind spells QEMU options.
 import type { Attach, Device, LaunchPlan } from '../devices.js';
 
+/** QEMU's own seccomp filter: no obsolete syscalls, no set*id, no fork/exec, no scheduler/affinity changes */
+export const SANDBOX = 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny';
+
 /** virtio-mmio slots microvm offers (no hotplug) */
 export const MMIO_SLOTS = 8;
 
@@ -19,7 +22,7 @@ function machineArgs(p: LaunchPlan): string[] {
   const mem = p.memoryFile
     ? ['-object', `memory-backend-file,id=mem,size=${p.memMiB}M,mem-path=${p.memoryFile.path},share=${p.memoryFile.share ? 'on' : 'off'}`]
     : [];
-  return ['-M', machine, ...mem, '-no-reboot', '-nodefaults', '-no-user-config', '-display', 'none'];
+  return ['-M', machine, ...mem, '-no-reboot', '-nodefaults', '-no-user-config', '-display', 'none', '-sandbox', SANDBOX];
 }
 
 function accelArgs(p: LaunchPlan): string[] {

@@ -1,5 +1,7 @@
 // Saving and restoring a QEMU VM's device state over QMP (migration to/from a file, RAM left in its file).
-// Only device state moves: `x-ignore-shared` keeps the guest RAM in the memory-backend file.
+// The stream goes over a unix socket rind serves, never `exec:` (QEMU runs with -sandbox spawn=deny).
+import { createReadStream, createWriteStream } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { QmpClient, openWhenUp } from './qmp.js';
 
@@ -16,30 +18,76 @@ async function waitMigration(q: QmpClient, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Serves one connection on `sock` and writes what arrives to `file`; resolves when the stream ended. */
+function receiveInto(sock: string, file: string): { server: Server; done: Promise<void> } {
+  let server!: Server;
+  const done = new Promise<void>((resolve, reject) => {
+    server = createServer((c) => {
+      const out = createWriteStream(file);
+      c.pipe(out);
+      out.on('finish', () => resolve());
+      out.on('error', reject);
+      c.on('error', reject);
+    });
+    server.on('error', reject);
+    server.listen(sock);
+  });
+  return { server, done };
+}
+
 /** Stops the VM, writes its device state to `stateFile` and quits QEMU. */
 export async function saveState(stateDir: string, stateFile: string, timeoutMs: number): Promise<void> {
+  const sock = join(stateDir, 'migrate.sock');
+  const rx = receiveInto(sock, stateFile);
   const q = await QmpClient.open(join(stateDir, 'qmp.sock'));
   try {
     await q.execute('stop');
     await q.execute('migrate-set-capabilities', IGNORE_SHARED);
-    await q.execute('migrate', { uri: `exec:cat > ${stateFile}` });
+    await q.execute('migrate', { uri: `unix:${sock}` });
     await waitMigration(q, timeoutMs);
+    await rx.done;
     await q.execute('quit').catch(() => undefined);
   } finally {
     q.close();
+    rx.server.close();
+  }
+}
+
+/** Streams `file` into the socket QEMU listens on for the incoming migration (it appears once asked). */
+async function sendFile(sock: string, file: string, end: number): Promise<void> {
+  for (;;) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const c = connect(sock);
+        c.once('connect', () => {
+          const src = createReadStream(file);
+          src.on('error', reject);
+          src.pipe(c);
+          c.on('finish', () => resolve());
+        });
+        c.once('error', reject);
+      });
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ECONNREFUSED') || Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 }
 
 /** Drives a QEMU started with `-incoming defer` through the restore from `stateFile` and resumes it. */
 export async function restoreState(stateDir: string, stateFile: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
+  const sock = join(stateDir, 'migrate.sock');
   const q = await openWhenUp(join(stateDir, 'qmp.sock'), end);
   try {
     await q.execute('migrate-set-capabilities', IGNORE_SHARED);
     // no RARP self-announcements after the restore: they are broadcasts every VM on the bridge
     // would be woken for (5 per clone), and the NIC's MAC is the veth's, which the bridge knows
     await q.execute('migrate-set-parameters', { 'announce-rounds': 0 });
-    await q.execute('migrate-incoming', { uri: `exec:cat ${stateFile}` });
+    await q.execute('migrate-incoming', { uri: `unix:${sock}` });
+    await sendFile(sock, stateFile, end);
     await waitMigration(q, Math.max(100, end - Date.now()));
     await q.execute('cont');
   } finally {
