@@ -14,6 +14,7 @@ import { RindError } from '../util/errors.js';
 import { forwardSignalsTo } from '../host/proc.js';
 import { registerBench } from './bench.js';
 import { rindEnv } from '../util/env.js';
+import { callPath, currentCall, writeOut } from '../daemon/context.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -25,13 +26,13 @@ function compatFlags(cmd: Command): Command {
 }
 
 function print(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
+  writeOut(`${JSON.stringify(obj, null, 2)}\n`);
 }
 
 /** Phase timings for benchmarks: one JSON line appended to $RIND_TIMINGS_FILE. */
 function recordTimings(t: Record<string, number | string>): void {
   const file = rindEnv.timingsFile();
-  if (file) appendFileSync(file, `${JSON.stringify(t)}\n`);
+  if (file) appendFileSync(callPath(file), `${JSON.stringify(t)}\n`);
 }
 
 export function registerCommands(program: Command, ctx: Ctx, setExit: (code: number) => void): void {
@@ -45,7 +46,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
   )
     .argument('<id>')
     .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string }) => {
-      await (await lc()).createContainer(ctx(), { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket });
+      await (await lc()).createContainer(ctx(), { id, bundle: callPath(o.bundle), pidFile: callPath(o.pidFile), consoleSocket: o.consoleSocket });
     });
 
   program
@@ -68,12 +69,13 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean; keep?: boolean }) => {
       const c = ctx();
       const cliMs = performance.now();
-      const created = await (await lc()).createContainer(c, { id, bundle: o.bundle, pidFile: o.pidFile, consoleSocket: o.consoleSocket, foreground: !o.detach });
+      const created = await (await lc()).createContainer(c, { id, bundle: callPath(o.bundle), pidFile: callPath(o.pidFile), consoleSocket: o.consoleSocket, foreground: !o.detach });
       const t = performance.now();
       await (await lc()).startContainer(c, id);
       const startMs = performance.now() - t;
       if (o.detach) return;
-      forwardSignalsTo(created.record.shimPid!, created.record.shimStartTime);
+      // in the daemon the client that forked the shim forwards the signals it gets
+      if (!currentCall()) forwardSignalsTo(created.record.shimPid!, created.record.shimStartTime);
       const t2 = performance.now();
       const code = await created.exited;
       const workloadMs = performance.now() - t2;
@@ -123,12 +125,12 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .option('-q, --quiet', 'ids only')
     .action(async (o: { format: string; quiet?: boolean }) => {
       const all = (await lc()).listContainers(ctx());
-      if (o.quiet) return void process.stdout.write(all.map((s) => `${s.id}\n`).join(''));
-      if (o.format === 'json') return void process.stdout.write(`${JSON.stringify(all)}\n`);
+      if (o.quiet) return void writeOut(all.map((s) => `${s.id}\n`).join(''));
+      if (o.format === 'json') return void writeOut(`${JSON.stringify(all)}\n`);
       if (o.format !== 'table') throw new RindError(`invalid format ${o.format}: use table or json`);
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...all.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, 'root'])];
       const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-      process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd()).join('\n') + '\n');
+      writeOut(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('   ').trimEnd()).join('\n') + '\n');
     });
 
   program
@@ -137,7 +139,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .option('-b, --bundle <dir>', 'bundle directory', '.')
     .option('--rootless', 'accepted for runc compatibility')
     .action(async (o: { bundle: string }) => {
-      const file = join(resolve(o.bundle), 'config.json');
+      const file = join(resolve(callPath(o.bundle)), 'config.json');
       if (existsSync(file)) throw new RindError(`File ${file} exists. Remove it first`);
       writeFileSync(file, `${JSON.stringify(defaultSpec(), null, 2)}\n`);
     });
@@ -168,15 +170,15 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .action(async (id: string, command: string[], o: Record<string, any>) => {
       const code = await (await ex()).execInContainer(ctx(), {
         id,
-        process: o.process ? (await ex()).parseProcessFile(o.process) : undefined,
+        process: o.process ? (await ex()).parseProcessFile(callPath(o.process as string)) : undefined,
         args: command,
         env: o.env,
         cwd: o.cwd,
         user: o.user,
         additionalGids: (o.additionalGids as string[]).map(Number),
         tty: Boolean(o.tty),
-        consoleSocket: o.consoleSocket,
-        pidFile: o.pidFile,
+        consoleSocket: o.consoleSocket, // the shim runs in the caller's cwd: as given
+        pidFile: callPath(o.pidFile as string | undefined),
         detach: Boolean(o.detach),
       });
       if (code !== undefined) setExit(code);
@@ -190,8 +192,8 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .argument('[ps-args...]')
     .action(async (id: string, _ps: string[], o: { format: string }) => {
       const pids = await (await ex()).containerPids(ctx(), id);
-      if (o.format === 'json') process.stdout.write(`${JSON.stringify(pids)}\n`);
-      else process.stdout.write(['PID', ...pids.map(String)].join('\n') + '\n');
+      if (o.format === 'json') writeOut(`${JSON.stringify(pids)}\n`);
+      else writeOut(['PID', ...pids.map(String)].join('\n') + '\n');
     });
 
   program
@@ -206,7 +208,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       const interval = Number(ms[0] ?? 5) * (ms[1] === 'ms' ? 1 : ms[1] === 'm' ? 60_000 : 1000);
       for (;;) {
         const data = await (await ex()).containerStats(c, id);
-        process.stdout.write(`${JSON.stringify({ type: 'stats', id, data })}\n`);
+        writeOut(`${JSON.stringify({ type: 'stats', id, data })}\n`);
         if (o.stats) return;
         await new Promise((r) => setTimeout(r, interval));
       }

@@ -2,11 +2,12 @@
 // Probing happens here too, so `rind --version` is the cheapest way to see which accelerator is used.
 import { resolveAccel, TCG_WARNING } from '../runtime/accel.js';
 import type { RuntimeContext } from '../runtime/context.js';
+import { writeErr } from '../daemon/context.js';
 
 async function accelLine(ctx: RuntimeContext): Promise<{ accel: string; reason: string }> {
   try {
     const v = await resolveAccel(ctx.accel);
-    if (v.accel === 'tcg') process.stderr.write(`rind: ${TCG_WARNING}\n`);
+    if (v.accel === 'tcg') writeErr(`rind: ${TCG_WARNING}\n`);
     return { accel: v.accel, reason: v.reason };
   } catch (e) {
     return { accel: 'unknown', reason: (e as Error).message };

@@ -7,6 +7,7 @@ import { StateStore } from '../oci/state.js';
 import { parseAccelChoice } from '../runtime/accel.js';
 import { rindEnv } from '../util/env.js';
 import type { RuntimeContext } from '../runtime/context.js';
+import { callPath, writeErr, writeOut } from '../daemon/context.js';
 import { registerCommands } from './commands.js';
 
 export const VERSION = '0.1.0';
@@ -19,13 +20,19 @@ export interface GlobalOpts {
   accel?: string;
 }
 
-let logger = new Logger({ format: 'text', debug: false });
-
-export function contextFrom(opts: GlobalOpts): RuntimeContext {
-  return { store: new StateStore(opts.root), log: logger, accel: parseAccelChoice(opts.accel ?? rindEnv.accel()) };
+/** The runtime context of one call: paths on the command line are the caller's (relative to its cwd). */
+export function contextFrom(opts: GlobalOpts, log: Logger): RuntimeContext {
+  return { store: new StateStore(callPath(opts.root)), log, accel: parseAccelChoice(opts.accel ?? rindEnv.accel()) };
 }
 
+const loggerFor = (o: GlobalOpts): Logger => new Logger({ file: callPath(o.log), format: o.logFormat, debug: Boolean(o.debug) });
+
+/**
+ * One CLI call. Every piece of state is local to it (the daemon runs several at once): the logger,
+ * the parsed flags, the exit code; stdout/stderr/env/cwd come from daemon/context.
+ */
 export async function main(argv: string[]): Promise<number> {
+  let logger = new Logger({ format: 'text', debug: false });
   const program = new Command('rind')
     .description('OCI runtime that runs each container in its own QEMU microVM')
     .option('--root <dir>', 'root directory for container state', '/run/rind')
@@ -39,19 +46,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --version', 'print the version and the accelerator in use')
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => writeOut(s), writeErr: (s) => writeErr(s) })
     .hook('preAction', (cmd) => {
-      const o = cmd.opts() as GlobalOpts;
-      logger = new Logger({ file: o.log, format: o.logFormat, debug: Boolean(o.debug) });
+      logger = loggerFor(cmd.opts() as GlobalOpts);
     });
   let exitCode = 0;
-  registerCommands(program, () => contextFrom(program.opts() as GlobalOpts), (code) => (exitCode = code));
+  registerCommands(program, () => contextFrom(program.opts() as GlobalOpts, logger), (code) => (exitCode = code));
   program.action(async () => {
     const o = program.opts() as GlobalOpts & { version?: boolean };
-    logger = new Logger({ file: o.log, format: o.logFormat, debug: Boolean(o.debug) });
+    logger = loggerFor(o);
     if (o.version) {
       const { versionText } = await import('./info.js');
-      process.stdout.write(await versionText(contextFrom(o), VERSION));
+      writeOut(await versionText(contextFrom(o, logger), VERSION));
       return;
     }
     program.help();
@@ -63,8 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
     const msg = e instanceof RindError ? e.message : `internal error: ${(e as Error).message ?? String(e)}`;
     logger.error(msg);
-    if (logger.hasFile) process.stderr.write(`rind: ${msg}\n`);
-    if (!(e instanceof RindError) && (program.opts() as GlobalOpts).debug) process.stderr.write(`${(e as Error).stack}\n`);
+    if (logger.hasFile) writeErr(`rind: ${msg}\n`);
+    if (!(e instanceof RindError) && (program.opts() as GlobalOpts).debug) writeErr(`${(e as Error).stack}\n`);
     return e instanceof RindError ? e.exitCode : 1;
   }
 }

@@ -1,6 +1,8 @@
 // The runtime's log: runc-compatible JSON lines ({"level","msg","time"}) or text, to --log or stderr.
 // conmon and containerd read the last error line of this file to explain a failure.
+// stderr is the caller's (daemon/context): in the daemon, the client's; otherwise our own.
 import { appendFileSync } from 'node:fs';
+import { writeErr } from '../daemon/context.js';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -35,8 +37,8 @@ export class Logger {
         /* fall through to stderr */
       }
     }
-    if (level === 'error' && this.opts.format === 'text') process.stderr.write(`rind: ${msg}\n`);
-    else process.stderr.write(`${line}\n`);
+    if (level === 'error' && this.opts.format === 'text') writeErr(`rind: ${msg}\n`);
+    else writeErr(`${line}\n`);
   }
 
   debug(msg: string, extra?: Record<string, unknown>): void {

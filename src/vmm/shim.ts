@@ -9,6 +9,7 @@ import { timeouts } from '../util/timeouts.js';
 import { RIND_SHIM_STOP_SIGNAL } from '../proto/limits.js';
 import { rindEnv } from '../util/env.js';
 import { need, repoRoot } from '../util/paths.js';
+import { currentCall } from '../daemon/context.js';
 
 /** A host path bound into the VM's share before the VMM starts. */
 export interface HostBind {
@@ -80,6 +81,16 @@ export async function spawnShim(
   opts: { keepRef: boolean; stateDir: string; what: string; stdio?: ShimStdio; onSpawn?: (pid: number, startTime: number | undefined) => void },
 ): Promise<ShimHandle> {
   const io = opts.stdio ?? 'inherit';
+  // in the daemon, a shim with the caller's stdio is forked by the caller's client (bin/rind): it gets the
+  // engine's stdio and session, and its pid descends from the engine exactly as when the CLI forks it
+  const call = io === 'inherit' ? currentCall() : undefined;
+  if (call) {
+    const c = await call.spawn(shim, args, { forwardSignals: opts.keepRef });
+    const handle: ShimHandle = { pid: c.pid, startTime: processStartTime(c.pid), exited: c.exited };
+    opts.onSpawn?.(handle.pid, handle.startTime);
+    checkReady(await c.ready, opts.stateDir, opts.what);
+    return handle;
+  }
   const child = spawn(shim, args, { detached: true, stdio: [io === 'inherit' ? 'inherit' : 'ignore', io, io, 'pipe'] });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null)));
@@ -105,6 +116,10 @@ async function readReady(pipe: NodeJS.ReadableStream, stateDir: string, what: st
     pipe.on('end', () => resolve(text));
     pipe.on('error', () => resolve(text));
   });
+  checkReady(ready, stateDir, what);
+}
+
+function checkReady(ready: string, stateDir: string, what: string): void {
   if (!ready.startsWith('ok')) {
     const why = ready.replace(/^error:\s*/, '').trim() || vmLastWords(stateDir) || 'rind-shim exited during set-up';
     throw new RindError(`cannot start ${what}: ${why}`);
