@@ -26,6 +26,7 @@ shim=$(native/shim/build.sh)
 ln -sfn "$kernel" build/vmlinux
 ln -sfn "$initramfs" build/initramfs.cpio
 ln -sfn "$shim" build/rind-shim
+ln -sfn "$(native/client/build.sh)" build/rind # bin/rind -> build/rind: the C client of the per-root daemon
 ln -sfn "$(native/testtools/build.sh)" build/testtools
 ln -sfn "$(guest/unikernels/build.sh)" build/unikernels
 echo "rind setup: ready (kernel $kernel)" >&2
