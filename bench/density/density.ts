@@ -121,7 +121,7 @@ export async function runDensity(raw: RawDensityOptions): Promise<number> {
       const deadlineSeconds = opts.deadlineSeconds ?? defaultDeadlineSeconds(def.name, opts.count);
       progress.log(`rind bench: ${def.name}: ${opts.count} services, ${opts.parallel} at a time (deadline ${deadlineSeconds} s) — ${v.version}`);
       const r: RuntimeResult = await runRuntime(
-        { opts, runId, work, net, busybox, cgroupHierarchies: layout.hierarchies, deadlineSeconds, signal: abort.signal, progress },
+        { opts, runId, work, net, busybox, cgroupHierarchies: layout.hierarchies, deadlineSeconds, signal: abort.signal, progress, accelerator: report.metadata.accelerator },
         def,
         v.version,
       );

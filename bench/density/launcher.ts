@@ -7,7 +7,9 @@ import { childEnv } from './mountns.js';
  * Reads requests "KEY<TAB>LOG<TAB>ARGV1...[<TAB>--then<TAB>ARGV2...]" and, for each, in a
  * background subshell: runs ARGV1 (stdio to LOG, stdin /dev/null), then ARGV2 if ARGV1
  * succeeded, and prints "KEY RC1 RC2 T0 T1 T2" (RC2=-1 when not run; T in epoch seconds with
- * microseconds, taken just before and after each command).
+ * microseconds, taken just before and after each command). At EOF it waits for them all and prints
+ * "TIMES" and bash's `times` (its own, then its children's user and system time): the CPU of every
+ * command it ran, with what they waited for.
  */
 const SCRIPT = `set -u
 while IFS=$'\\t' read -r -a f; do
@@ -24,6 +26,8 @@ while IFS=$'\\t' read -r -a f; do
   ) &
 done
 wait
+echo TIMES
+times
 `;
 
 export interface SequenceResult {
@@ -35,6 +39,14 @@ export interface SequenceResult {
   t1: number;
   t2: number;
   timedOut: boolean;
+}
+
+/** bash's `times` line "0m1.250s 0m0.034s" → seconds (user + system); undefined if it is not one. */
+export function parseTimesLine(line: string): number | undefined {
+  const m = /^(\d+)m([\d.,]+)s (\d+)m([\d.,]+)s$/.exec(line.trim());
+  if (!m) return undefined;
+  const s = (min: string, sec: string) => Number(min) * 60 + Number(sec.replace(',', '.'));
+  return s(m[1], m[2]) + s(m[3], m[4]);
 }
 
 /** "KEY RC1 RC2 T0 T1 T2" → result; undefined for a malformed line. */
@@ -53,6 +65,9 @@ export class Launcher {
   private readonly pending = new Map<string, (r: SequenceResult) => void>();
   private buf = '';
   private exited: Promise<void>;
+  private timesLines: string[] | undefined;
+  /** CPU seconds (user+sys) of every command run, known once close() returned; null if bash did not say */
+  childrenCpuSeconds: number | null = null;
 
   constructor() {
     this.child = spawn('bash', ['-c', SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'], detached: true, env: childEnv() });
@@ -61,15 +76,25 @@ export class Launcher {
       this.buf += d;
       let nl: number;
       while ((nl = this.buf.indexOf('\n')) >= 0) {
-        const parsed = parseLauncherLine(this.buf.slice(0, nl));
+        const line = this.buf.slice(0, nl);
         this.buf = this.buf.slice(nl + 1);
+        if (this.timesLines) {
+          this.timesLines.push(line);
+          if (this.timesLines.length === 2) this.childrenCpuSeconds = parseTimesLine(line) ?? null;
+          continue;
+        }
+        if (line === 'TIMES') {
+          this.timesLines = [];
+          continue;
+        }
+        const parsed = parseLauncherLine(line);
         if (!parsed) continue;
         const resolve = this.pending.get(parsed.key);
         this.pending.delete(parsed.key);
         resolve?.(parsed.result);
       }
     });
-    this.exited = new Promise((resolve) => this.child.on('exit', () => resolve()));
+    this.exited = new Promise((resolve) => this.child.on('close', () => resolve())); // after its last output (TIMES)
     this.child.stdin!.on('error', () => {});
   }
 

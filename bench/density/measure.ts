@@ -81,3 +81,56 @@ export function cgroupMemoryKiB(group: string): number | null {
     return null;
   }
 }
+
+/** USER_HZ: the unit of /proc/PID/stat times. */
+const TICKS_PER_SECOND = 100;
+
+export interface ProcCpu {
+  /** user+sys of the process (all its threads), seconds; under KVM this includes guest time */
+  self: number;
+  /** user+sys of the children it has waited for */
+  children: number;
+  /** time its vCPU threads ran the guest (KVM); 0 under TCG, whose guest runs as the VMM's user time */
+  guest: number;
+}
+
+/** CPU seconds of a live process from /proc/PID/stat (fields 14-17 and 43); null when it is gone. */
+export function procCpu(pid: number): ProcCpu | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ').map(Number); // f[0] is field 3 (state)
+    // a shim uses a few ms: clock ticks are too coarse, the scheduler's nanoseconds per thread are not
+    let ns = 0;
+    try {
+      for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      ns = NaN;
+    }
+    const self = Number.isFinite(ns) && ns > 0 ? ns / 1e9 : (f[11] + f[12]) / TICKS_PER_SECOND;
+    return { self, children: (f[13] + f[14]) / TICKS_PER_SECOND, guest: (f[40] || 0) / TICKS_PER_SECOND };
+  } catch {
+    return null;
+  }
+}
+
+/** MemAvailable sampled `n` times `gapMs` apart: the last sample and the range (max - min), KiB. */
+export async function memAvailableSampled(n: number, gapMs: number): Promise<{ last: number; rangeKiB: number }> {
+  const v: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i) await new Promise((r) => setTimeout(r, gapMs));
+    v.push(memAvailableKiB());
+  }
+  return { last: v[v.length - 1], rangeKiB: Math.max(...v) - Math.min(...v) };
+}
+
+/** Pids of the rind daemons serving a state root (their pid files; see src/daemon/main.ts). */
+export function rindDaemonPids(root: string): number[] {
+  try {
+    return readdirSync(root)
+      .filter((f) => /^\.rindd-[0-9a-f]+\.pid$/.test(f))
+      .map((f) => Number(readFileSync(join(root, f), 'utf8').trim()))
+      .filter((pid) => Number.isInteger(pid) && pid > 0 && readProc(pid) !== undefined);
+  } catch {
+    return [];
+  }
+}

@@ -2,7 +2,7 @@
 // with "services serving over time" per runtime, memory per service, start latency, and the table.
 import type { DensityReport } from './types.js';
 import { cumulative, round } from './stats.js';
-import { renderTable } from './report-table.js';
+import { change, renderTable } from './report-table.js';
 
 const COLORS: Record<string, string> = { rind: '#d6336c', runc: '#1c7ed6', crun: '#2f9e44' };
 const FALLBACK = ['#f08c00', '#7048e8', '#0c8599'];
@@ -92,7 +92,8 @@ export function lineChart(series: Series[], xLabel: string, yLabel: string, titl
 
 export interface BarGroup {
   label: string;
-  bars: { name: string; color: string; value: number | null }[];
+  /** note: what to write instead of a bar when value is null (default "n/a") */
+  bars: { name: string; color: string; value: number | null; note?: string }[];
 }
 
 /** Grouped vertical bars with their values written on top. */
@@ -111,7 +112,7 @@ export function barChart(groups: BarGroup[], yLabel: string, title: string): str
     g.bars.forEach((b, bi) => {
       const x = round(x0 + bi * bw, 1)!;
       if (b.value === null) {
-        parts.push(`<text x="${x + bw / 2}" y="${H - M.bottom - 4}" text-anchor="middle" font-size="11">n/a</text>`);
+        parts.push(`<text x="${x + bw / 2}" y="${H - M.bottom - 4}" text-anchor="middle" font-size="11">${escapeHtml(b.note ?? 'n/a')}</text>`);
         return;
       }
       if (b.value < 0) {
@@ -129,6 +130,45 @@ export function barChart(groups: BarGroup[], yLabel: string, title: string): str
   return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${parts.join('')}${legend(names)}</svg>`;
 }
 
+export interface StackGroup {
+  label: string;
+  segments: { name: string; color: string; value: number | null }[];
+}
+
+/** One stacked bar per group (segments bottom-up, missing or negative ones skipped), its total on top. */
+export function stackedBarChart(groups: StackGroup[], yLabel: string, title: string): string {
+  const sum = (g: StackGroup) => g.segments.reduce((a, s) => a + Math.max(0, s.value ?? 0), 0);
+  const yMax = Math.max(1e-9, ...groups.map(sum));
+  const yTicks = niceTicks(yMax);
+  const y1 = yTicks[yTicks.length - 1];
+  const gw = (W - M.left - M.right) / Math.max(1, groups.length);
+  const bw = Math.min(72, gw * 0.5);
+  const sy = (y: number) => round(H - M.bottom - (y / y1) * (H - M.top - M.bottom), 1)!;
+  const parts: string[] = [frame([], yTicks, () => 0, sy, '', yLabel, String)];
+  groups.forEach((g, gi) => {
+    const x = round(M.left + gi * gw + (gw - bw) / 2, 1)!;
+    let acc = 0;
+    for (const seg of g.segments) {
+      if (seg.value === null || !(seg.value > 0)) continue;
+      const top = sy(acc + seg.value);
+      parts.push(`<rect x="${x}" y="${top}" width="${round(bw, 1)}" height="${round(sy(acc) - top, 1)}" fill="${seg.color}"><title>${escapeHtml(`${g.label} ${seg.name}: ${seg.value}`)}</title></rect>`);
+      acc += seg.value;
+    }
+    parts.push(`<text x="${round(x + bw / 2, 1)}" y="${sy(acc) - 4}" text-anchor="middle" font-size="11">${round(acc, acc < 10 ? 2 : 0)}</text>`);
+    parts.push(`<text x="${round(M.left + gi * gw + gw / 2, 1)}" y="${H - M.bottom + 18}" text-anchor="middle" font-size="13">${escapeHtml(g.label)}</text>`);
+  });
+  const names = [...new Map(groups.flatMap((g) => g.segments.filter((s) => s.value !== null).map((s) => [s.name, s.color] as const))).entries()].map(([name, color]) => ({ name, color }));
+  return `<svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${parts.join('')}${legend(names)}</svg>`;
+}
+
+const CPU_PARTS: [keyof NonNullable<DensityReport['results'][string]['cpuPerServiceMs']>, string, string][] = [
+  ['cli', 'CLI calls', '#f08c00'],
+  ['shim', 'rind-shim', '#7048e8'],
+  ['vmm', 'VMM (QEMU)', '#d6336c'],
+  ['guest', 'guest (KVM)', '#e599b5'],
+  ['rest', 'containers / rest', '#868e96'],
+];
+
 export function renderHtml(report: DensityReport): string {
   const m = report.metadata;
   const results = m.runtimes.map((n) => report.results[n]).filter(Boolean);
@@ -141,7 +181,9 @@ export function renderHtml(report: DensityReport): string {
   const memory = barChart(
     results.map((r) => ({
       label: r.runtime,
-      bars: shades(['MemAvailable', r.memoryPerServiceMiB.available], ['PSS', r.memoryPerServiceMiB.pss], ['cgroup', r.memoryPerServiceMiB.cgroup ?? null]),
+      bars: shades(['MemAvailable', r.memoryPerServiceMiB.available], ['PSS', r.memoryPerServiceMiB.pss], ['cgroup', r.memoryPerServiceMiB.cgroup ?? null]).map((b, i) =>
+        i === 0 && r.memoryNoise?.belowNoise ? { ...b, note: '< noise' } : b,
+      ),
     })),
     'MiB per service',
     'memory per service',
@@ -154,6 +196,15 @@ export function renderHtml(report: DensityReport): string {
     'milliseconds',
     'start latency',
   );
+  const cpu = stackedBarChart(
+    results.filter((r) => r.cpuPerServiceMs).map((r) => ({
+      label: r.runtime,
+      segments: CPU_PARTS.map(([k, name, color]) => ({ name, color, value: r.cpuPerServiceMs![k] })),
+    })),
+    'CPU ms per service',
+    'CPU per service, split',
+  );
+  const noisy = results.filter((r) => r.memoryNoise?.belowNoise);
   const failures = results.filter((r) => r.failures || r.error);
   const meta: [string, string][] = [
     ['date', m.date],
@@ -186,6 +237,10 @@ ${serving}
 <h2>Memory per service</h2>
 <p>MemAvailable: its drop from just before the first create to after all serve and the settle, divided by N. PSS: the summed PSS of each runtime's per-service processes (runc/crun: the container's processes; rind: rind-shim + QEMU), divided by N. cgroup: the memory charged to the runtime's cgroup subtree (its containers; for rind the shim and QEMU), divided by N.</p>
 ${memory}
+${noisy.map((r) => `<p><b>${escapeHtml(r.runtime)}</b>: MemAvailable ${change(r.memoryNoise!.availableRawMiB)} MiB per service, within the noise of ${r.memoryNoise!.noiseMiB} MiB per service (MemAvailable's range over 1 s before the first create and 1 s after the settle, divided by N): shown as &lt; noise, and no ratio is given.</p>`).join('\n')}
+<h2>CPU per service</h2>
+<p>The runtime's CPU from the first create to the end of the settle (its cgroup), per service, split: the CLI calls (create and start; for rind its client, its per-root daemon and the helpers they wait for), rind-shim, the VMM (QEMU, less guest time), the guest (KVM guest time; under TCG the guest runs inside QEMU's threads and is part of the VMM), and the rest (runc/crun: their containers; rind: processes that ended before the measurement, and rounding).</p>
+${cpu}
 <h2>Start latency (create + start)</h2>
 <p>From just before <code>create</code> to just after <code>start</code> returned, per service (time stamps taken by the launcher that runs them).</p>
 ${latency}

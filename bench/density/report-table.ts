@@ -21,7 +21,7 @@ function row(r: RuntimeResult): string[] {
     cell(r.startLatencyMs.max, 0),
     cell(r.firstAnswerMs.p50, 0),
     cell(r.firstAnswerMs.p95, 0),
-    cell(r.memoryPerServiceMiB.available, 2),
+    r.memoryNoise?.belowNoise ? '< noise' : cell(r.memoryPerServiceMiB.available, 2),
     cell(r.memoryPerServiceMiB.pss, 2),
     cell(r.memoryPerServiceMiB.cgroup, 2),
     cell(r.cpuSeconds, 2),
@@ -58,6 +58,24 @@ export function formatTable(rows: string[][]): string {
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
+/** A MemAvailable drop in words, never as a negative number. */
+export function change(dropMiB: number | null): string {
+  if (dropMiB === null) return 'changed by an unknown amount';
+  return dropMiB < 0 ? `rose by ${-dropMiB}` : `dropped ${dropMiB}`;
+}
+
+const CPU_COLUMNS = ['CPU ms per service', 'total', 'CLI calls', 'rind-shim', 'VMM', 'guest', 'rest'];
+
+/** The CPU split per service (rind: its CLI calls, shim, VMM, guest; runc/crun: CLI calls and the rest, their containers). */
+function cpuRows(results: RuntimeResult[]): string[][] {
+  return results
+    .filter((r) => r.cpuPerServiceMs)
+    .map((r) => {
+      const c = r.cpuPerServiceMs!;
+      return [r.runtime, cell(c.total, 1), cell(c.cli, 1), cell(c.shim, 1), cell(c.vmm, 1), r.runtime === 'rind' && c.guest === null ? 'in VMM' : cell(c.guest, 1), cell(c.rest, 1)];
+    });
+}
+
 export function renderTable(report: DensityReport): string {
   const results = report.metadata.runtimes.map((n) => report.results[n]).filter(Boolean);
   const rows = [COLUMNS, ...results.map(row)];
@@ -67,6 +85,9 @@ export function renderTable(report: DensityReport): string {
   const env = Object.entries(m.rindEnvironment ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
   const head = `density: N=${m.N} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs${env ? `, ${env}` : ''}`;
   const notes: string[] = [];
+  for (const r of results)
+    if (r.memoryNoise?.belowNoise)
+      notes.push(`${r.runtime}: MemAvailable ${change(r.memoryNoise.availableRawMiB)} MiB/svc, within the noise of ${r.memoryNoise.noiseMiB} MiB/svc (MemAvailable's range over 1 s before the first create and 1 s after the settle, / N): shown as "< noise", no ratio`);
   if (m.interrupted) notes.push('!! interrupted (Ctrl-C or a signal): the run is incomplete');
   for (const r of results) {
     if (r.failures) notes.push(`!! ${r.runtime}: ${r.failures} of ${r.count} services FAILED (${r.served} answered)${r.failureReasons.length ? `; e.g. ${r.failureReasons[0]}` : ''}`);
@@ -75,5 +96,7 @@ export function renderTable(report: DensityReport): string {
     if (r.leftovers.length) notes.push(`!! ${r.runtime}: teardown left: ${r.leftovers.slice(0, 3).join('; ')}`);
   }
   for (const l of report.leftovers) notes.push(`!! left behind: ${l}`);
-  return [head, '', formatTable(rows), ...(notes.length ? ['', ...notes] : [])].join('\n');
+  const cpu = cpuRows(results);
+  const split = cpu.length ? ['', formatTable([CPU_COLUMNS, ...cpu]), 'rest: runc/crun their containers; rind what ended before the measurement, and rounding. guest "in VMM": under TCG the guest runs in QEMU\'s threads.'] : [];
+  return [head, '', formatTable(rows), ...split, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

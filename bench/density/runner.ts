@@ -11,7 +11,7 @@ import { run, describeFailure } from './proc-run.js';
 import { Launcher } from './launcher.js';
 import { createArgs, deleteArgs, startArgs, type RuntimeDef } from './runtimes.js';
 import { CpuAccount, removeCgroupTree } from './cpu-account.js';
-import { cgroupMemoryKiB, loadAverage, memAvailableKiB, processTable, processesMentioning, pssKiB, withDescendants } from './measure.js';
+import { cgroupMemoryKiB, loadAverage, memAvailableKiB, memAvailableSampled, procCpu, processTable, processesMentioning, pssKiB, rindDaemonPids, withDescendants } from './measure.js';
 import { isAlive, readPidFile, readProc, signalProcess } from '../../src/host/proc.js';
 import { summarize, round } from './stats.js';
 import type { DensityOptions } from './options.js';
@@ -28,6 +28,8 @@ export interface RunContext {
   deadlineSeconds: number;
   signal: AbortSignal;
   progress: Progress;
+  /** rind's accelerator as `rind --version` says it (kvm: guest time is measurable) */
+  accelerator: string;
 }
 
 interface Service {
@@ -163,8 +165,9 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     if (ctx.signal.aborted) throw new Error('interrupted');
 
     // ---- run: create+start P at a time, poll each started service until it answers
-    await sleep(1000, ctx.signal); // let the network set-up's exits settle before the baseline
-    const memBefore = memAvailableKiB();
+    // let the network set-up's exits settle before the baseline; its range over that second is part of the noise
+    const before = await memAvailableSampled(11, 100);
+    const memBefore = before.last;
     cpu = new CpuAccount(cgroupGroup);
     cpu.enter();
     const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -248,6 +251,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     await pool(services, P, launch);
     await Promise.all(pollers);
     await spawner.close();
+    const cliCallsSeconds = spawner.childrenCpuSeconds;
     launcher = undefined;
     result.phaseSeconds.run = (now() - t0) / 1000;
     loop.disable();
@@ -273,18 +277,25 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
       progress.end();
     }
     result.phaseSeconds.settle = (performance.now() - t) / 1000;
-    const memAfter = memAvailableKiB();
+    const after = await memAvailableSampled(11, 100);
+    const memAfter = after.last;
     const charged = cgroupMemoryKiB(cgroupGroup);
     const table = processTable();
     const roots = services.filter((s) => s.pid !== undefined && recorded.get(s.pid) === table.get(s.pid)?.startTime).map((s) => s.pid!);
     const procs = withDescendants(roots, table);
     for (const pid of procs) recorded.set(pid, table.get(pid)!.startTime);
     const pss = procs.reduce((sum, pid) => sum + pssKiB(pid), 0);
-    result.cpuSeconds = round(cpu.elapsed(), 2);
+    const cpuTotal = cpu.elapsed();
+    result.cpuSeconds = round(cpuTotal, 2);
+    result.cpuPerServiceMs = cpuSplit(rt, root, cpuTotal, cliCallsSeconds, roots, procs, table, ctx.accelerator, N);
     cpu.leave();
     cpu = undefined;
+    const dropKiB = memBefore - memAfter;
+    const noiseKiB = Math.max(before.rangeKiB, after.rangeKiB, 256);
+    const belowNoise = dropKiB < noiseKiB;
+    result.memoryNoise = { availableRawMiB: round(dropKiB / 1024 / N, 2), noiseMiB: round(noiseKiB / 1024 / N, 2)!, belowNoise };
     result.memoryPerServiceMiB = {
-      available: round((memBefore - memAfter) / 1024 / N, 2),
+      available: belowNoise ? null : round(dropKiB / 1024 / N, 2),
       pss: round(pss / 1024 / N, 2),
       cgroup: charged === null ? null : round(charged / 1024 / N, 2),
     };
@@ -363,12 +374,54 @@ async function teardown(ctx: RunContext, rt: RuntimeDef, services: Service[], ro
   const ports = bridgePorts(ctx.net.bridge);
   if (ports.length) problems.push(`veths still on ${ctx.net.bridge}: ${ports.slice(0, 5).join(', ')}`);
   for (const s of services) if (s.attachment?.hostVeth && existsSync(`/sys/class/net/${s.attachment.hostVeth}`)) problems.push(`veth ${s.attachment.hostVeth} left`);
+  // rind's daemon for this root lives in the run's cgroup (the first create started it): stop it first
+  for (const pid of rindDaemonPids(root)) {
+    signalProcess(pid, 'SIGTERM');
+    const end = performance.now() + 10_000;
+    while (isAlive(pid) && performance.now() < end) await sleep(50);
+    if (isAlive(pid)) {
+      problems.push(`rind daemon ${pid} did not stop on SIGTERM; killed`);
+      signalProcess(pid, 'SIGKILL');
+    }
+  }
   const states = existsSync(root) ? readdirSync(root).filter((d) => !d.startsWith('.')) : [];
   if (states.length) problems.push(`state dirs left in ${root}: ${states.slice(0, 5).join(', ')}`);
   for (const p of processesMentioning(base)) problems.push(`process left: ${p}`);
   problems.push(...removeCgroupTree(ctx.cgroupHierarchies, cgroupGroup).map((d) => `cgroup left: ${d}`));
   rmSync(base, { recursive: true, force: true });
   return problems;
+}
+
+/**
+ * Splits a runtime's CPU (cpuSeconds, from its cgroup) per service: its CLI calls (what the launcher's
+ * commands used, with everything they waited for, plus rind's daemon for this root and its helpers),
+ * rind-shim (the pid-file pids), the VMM (their descendants, less guest time) and the guest (KVM guest
+ * time; under TCG it is inside the VMM's figure). Every process here was born after the count began.
+ */
+function cpuSplit(rt: RuntimeDef, root: string, total: number, cliCalls: number | null, roots: number[], procs: number[], table: ReturnType<typeof processTable>, accelerator: string, n: number): RuntimeResult['cpuPerServiceMs'] {
+  const ms = (s: number | null) => (s === null ? null : round((s * 1000) / n, 1));
+  let cli = cliCalls;
+  if (cli !== null && rt.name === 'rind') for (const pid of rindDaemonPids(root)) {
+    const c = procCpu(pid);
+    if (c) cli += c.self + c.children;
+  }
+  if (rt.name !== 'rind') return { total: ms(total), cli: ms(cli), shim: null, vmm: null, guest: null, rest: ms(cli === null ? null : total - cli) };
+  const shims = new Set(roots);
+  let shim = 0;
+  let vmm = 0;
+  let guest = 0;
+  for (const pid of procs) {
+    const c = procCpu(pid);
+    if (!c || !table.has(pid)) continue;
+    if (shims.has(pid)) shim += c.self;
+    else {
+      vmm += c.self - c.guest;
+      guest += c.guest;
+    }
+  }
+  const kvm = /^kvm/.test(accelerator);
+  const rest = cli === null ? null : total - cli - shim - vmm - guest;
+  return { total: ms(total), cli: ms(cli), shim: ms(shim), vmm: ms(vmm), guest: kvm ? ms(guest) : null, rest: ms(rest) };
 }
 
 /** Kills every process whose command line names both the state root and the container id (a hung create/start). */

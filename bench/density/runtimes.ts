@@ -41,7 +41,10 @@ export function resolveRuntime(name: RuntimeName): RuntimeDef {
 /** First line of `R --version` (rind's also names the accelerator). */
 export function runtimeVersion(def: RuntimeDef): { version: string; accelerator?: string } {
   try {
-    const out = execFileSync(def.binary, ['--version'], { encoding: 'utf8', timeout: 120_000, env: childEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+    // rind: no daemon for this one call on the default root; it would outlive the run in the benchmark's
+    // private mount namespace and keep that namespace's cgroup hierarchies mounted
+    const env = childEnv(def.name === 'rind' ? { RIND_NO_DAEMON: '1' } : {});
+    const out = execFileSync(def.binary, ['--version'], { encoding: 'utf8', timeout: 120_000, env, stdio: ['ignore', 'pipe', 'ignore'] });
     const accel = /^accelerator:\s*(.+)$/m.exec(out)?.[1]?.trim();
     return { version: out.split('\n')[0].trim(), accelerator: accel };
   } catch (e) {

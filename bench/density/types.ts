@@ -16,7 +16,19 @@ export interface RuntimeResult {
    * cgroup: memory charged to the runtime's cgroup subtree (containers, and rind's shim+QEMU) / N
    */
   memoryPerServiceMiB: { available: number | null; pss: number | null; cgroup: number | null };
+  /**
+   * available is null when the MemAvailable drop is within the noise (noise: the range of MemAvailable
+   * over 1 s before the first create and over 1 s after the settle, divided by N); raw: the drop / N anyway
+   */
+  memoryNoise?: { availableRawMiB: number | null; noiseMiB: number; belowNoise: boolean };
   cpuSeconds: number | null;
+  /**
+   * cpuSeconds per service, split (ms): cli = the runtime's CLI calls (create+start; rind: its client,
+   * its daemon and the helpers they wait for), shim = rind-shim, vmm = QEMU less guest time, guest = KVM
+   * guest time (null under TCG, whose guest runs inside the VMM's threads), rest = the rest of cpuSeconds
+   * (runc/crun: the containers; rind: processes that ended before the measurement, rounding)
+   */
+  cpuPerServiceMs?: { total: number | null; cli: number | null; shim: number | null; vmm: number | null; guest: number | null; rest: number | null };
   /** services that were not created/started or never answered within the bound */
   failures: number;
   failureReasons: string[];

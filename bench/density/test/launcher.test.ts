@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Launcher, parseLauncherLine } from '../launcher.js';
+import { Launcher, parseLauncherLine, parseTimesLine } from '../launcher.js';
 
 test('reply lines parse to epoch milliseconds; malformed ones are ignored', () => {
   const p = parseLauncherLine('svc-1 0 0 1700000000.000100 1700000000.050200 1700000000.080300\n')!;
@@ -36,6 +36,9 @@ test('runs the second command only after the first succeeded, output to the log,
     assert.equal(bad.thenCode, null);
     assert.equal(readFileSync(log, 'utf8').split('\n').sort().join(' ').trim(), 'first second');
     assert.throws(() => l.run('c\td', log, ['true'], undefined, 1000, () => {}), /not allowed/);
+    await l.run('cpu', log, ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'], undefined, 10_000, () => {});
+    await l.close();
+    assert.ok(l.childrenCpuSeconds !== null && l.childrenCpuSeconds > 0, `children CPU ${l.childrenCpuSeconds}`);
   } finally {
     await l.close();
     rmSync(dir, { recursive: true, force: true });
@@ -59,4 +62,10 @@ test('a hung command: onTimeout is called and the request still resolves', async
     await l.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bash times lines', () => {
+  assert.equal(parseTimesLine('0m1.250s 0m0.034s'), 1.284);
+  assert.equal(parseTimesLine('1m0,500s 0m0,500s'), 61);
+  assert.equal(parseTimesLine('svc 0 0 1 2 3'), undefined);
 });

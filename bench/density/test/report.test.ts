@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderTable, formatTable } from '../report-table.js';
-import { renderHtml, niceTicks, lineChart, barChart, escapeHtml } from '../report-html.js';
+import { renderHtml, niceTicks, lineChart, barChart, stackedBarChart, escapeHtml } from '../report-html.js';
 import type { DensityReport, RuntimeResult } from '../types.js';
 
 function result(runtime: string, k: number, failures = 0): RuntimeResult {
@@ -102,7 +102,7 @@ test('charts are SVG with one line per series and one bar per value', () => {
 test('HTML page is self-contained: no scripts, no links, no external URLs', () => {
   const html = renderHtml(report([result('rind', 10), result('runc', 1, 1)]));
   assert.match(html, /^<!doctype html>/);
-  assert.equal((html.match(/<svg/g) ?? []).length, 3);
+  assert.equal((html.match(/<svg/g) ?? []).length, 4);
   assert.doesNotMatch(html, /https?:\/\//);
   assert.doesNotMatch(html, /<script|<link|src=/);
   assert.match(html, /class="fail"/);
@@ -112,4 +112,33 @@ test('HTML page is self-contained: no scripts, no links, no external URLs', () =
 
 test('escapeHtml', () => {
   assert.equal(escapeHtml(`<a href="x">&'`), '&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
+});
+
+test('a MemAvailable drop within the noise is "< noise" with the noise named, never a negative number or a ratio', () => {
+  const rind = result('rind', 10);
+  const runc = { ...result('runc', 1), memoryPerServiceMiB: { available: null, pss: 0.5, cgroup: 0.6 }, memoryNoise: { availableRawMiB: -0.3, noiseMiB: 0.8, belowNoise: true } };
+  const text = renderTable(report([rind, runc]));
+  const runcRow = text.split('\n').find((l) => l.startsWith('runc '))!;
+  assert.match(runcRow, /< noise/);
+  assert.doesNotMatch(text, /-0\.3 /);
+  assert.match(text, /runc: MemAvailable rose by 0.3 MiB\/svc, within the noise of 0.8 MiB\/svc/);
+  const ratioCells = text.split('\n').find((l) => l.startsWith('rind/runc'))!.split(/\s+/);
+  assert.equal(ratioCells[7], '-'); // MiB/svc avail (N and P are blank): no ratio of noise
+  const html = renderHtml(report([rind, runc]));
+  assert.match(html, /&lt; noise/);
+  assert.match(html, /within the noise of 0.8 MiB per service/);
+});
+
+test('CPU per service: split table and a stacked bar per runtime', () => {
+  const rind = { ...result('rind', 10), cpuPerServiceMs: { total: 900, cli: 60, shim: 5, vmm: 800, guest: null, rest: 35 } };
+  const runc = { ...result('runc', 1), cpuPerServiceMs: { total: 40, cli: 30, shim: null, vmm: null, guest: null, rest: 10 } };
+  const text = renderTable(report([rind, runc]));
+  const line = text.split('\n').find((l) => l.startsWith('rind ') && l.includes('in VMM'))!;
+  assert.deepEqual(line.split(/\s+/), ['rind', '900', '60', '5', '800', 'in', 'VMM', '35']);
+  assert.match(text, /^runc\s+40\s+30\s+-\s+-\s+-\s+10$/m);
+  const svg = stackedBarChart([{ label: 'rind', segments: [{ name: 'cli', color: '#000', value: 60 }, { name: 'vmm', color: '#111', value: 800 }, { name: 'guest', color: '#222', value: null }] }], 'ms', 't');
+  assert.equal((svg.match(/<rect x="\d/g) ?? []).length - 2, 2); // 2 segments + 2 legend swatches (no guest)
+  assert.match(svg, />860</);
+  assert.doesNotMatch(svg, /height="-/);
+  assert.match(renderHtml(report([rind, runc])), /CPU per service, split/);
 });
