@@ -36,6 +36,20 @@ const char *rc_root_arg(int argc, char *const *argv)
 	return root[0] ? root : "/run/rind";
 }
 
+const char *rc_subcommand(int argc, char *const *argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] != '-')
+			return a;
+		if (takes_value(a))
+			i++;
+	}
+	return NULL;
+}
+
 void rc_hash_hex(const char *s, size_t n, char out[17])
 {
 	uint64_t h = 0xcbf29ce484222325ull;

@@ -49,6 +49,8 @@ extern char **environ;
 static char root[PATH_MAX], sock_path[PATH_MAX], lock_path[PATH_MAX], log_path[PATH_MAX];
 static char **g_argv;
 
+static void reset_signals(void);
+
 /* ---------- fallback: the Node CLI ---------- */
 
 static void fallback(void)
@@ -57,6 +59,7 @@ static void fallback(void)
 	while (g_argv[argc])
 		argc++;
 	char **a = calloc((size_t)argc + 2, sizeof *a);
+	reset_signals();
 	if (a) {
 		a[0] = "node";
 		a[1] = NODE_CLI;
@@ -592,9 +595,9 @@ int main(int argc, char **argv)
 {
 	g_argv = argv;
 	ensure_std_fds();
-	const char *no = getenv("RIND_NO_DAEMON");
-	if (no && !strcmp(no, "1"))
-		fallback();
+	const char *no = getenv("RIND_NO_DAEMON"), *sub = rc_subcommand(argc, argv);
+	if ((no && !strcmp(no, "1")) || (sub && !strcmp(sub, "bench")))
+		fallback(); /* bench: long-running, its own signal handling and process exit (the daemon refuses it too) */
 	char cwd[PATH_MAX], key[17], name[64];
 	if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
 		fallback();

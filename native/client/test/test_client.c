@@ -112,6 +112,20 @@ static void test_root(void)
 	CHECK(!strcmp(rc_root_arg(1, a7), "/run/rind"));
 }
 
+static void test_subcommand(void)
+{
+	char *a1[] = { "rind", "--root", "/r", "--log", "bench", "state", "x", NULL };
+	CHECK(!strcmp(rc_subcommand(7, a1), "state"));
+	char *a2[] = { "rind", "--debug", "bench", "density", NULL };
+	CHECK(!strcmp(rc_subcommand(4, a2), "bench"));
+	char *a3[] = { "rind", "--version", NULL };
+	CHECK(rc_subcommand(2, a3) == NULL);
+	char *a4[] = { "rind", "--", "list", NULL };
+	CHECK(!strcmp(rc_subcommand(3, a4), "list"));
+	char *a5[] = { "rind", "--root", NULL };
+	CHECK(rc_subcommand(2, a5) == NULL);
+}
+
 static void test_join_hash(void)
 {
 	char out[32], h1[17], h2[17];
@@ -131,6 +145,7 @@ int main(void)
 	test_spawn();
 	test_request();
 	test_root();
+	test_subcommand();
 	test_join_hash();
 	if (failures) {
 		fprintf(stderr, "test_client: %d FAILED\n", failures);
