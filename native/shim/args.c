@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "args.h"
 
 const char shim_usage[] =
@@ -18,7 +19,28 @@ const char shim_usage[] =
 	"[--cgroup-procs FILE]... [--bind SRC DST]... [--bind-ro SRC DST]... [--netns PATH] "
 	"[--console-socket PATH | --tty] [--ready-fd N] -- QEMU_BINARY [QEMU ARGS...]; "
 	"or: rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
-	"[--ready-fd N]";
+	"[--ready-fd N]; jail options (any VMM mode): [--jail-ns pid,ipc,uts] [--jail-root DIR "
+	"[--jail-path PATH]... [--jail-path-ro PATH]...] [--rlimit NAME=N]... [--jail-uid UID "
+	"--jail-gid GID] [--jail-caps CAP,...|none] [--no-new-privs]";
+
+static const char *const cap_names[] = {
+	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
+	"setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+	"ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+	"sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
+	"lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
+	"wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+
+const char *shim_cap_name(int cap)
+{
+	return cap >= 0 && cap < (int)(sizeof cap_names / sizeof cap_names[0]) ? cap_names[cap] : NULL;
+}
+
+static const struct { const char *name; int resource; } rlimit_names[] = {
+	{ "nofile", RLIMIT_NOFILE }, { "nproc", RLIMIT_NPROC }, { "core", RLIMIT_CORE },
+	{ "fsize", RLIMIT_FSIZE }, { "memlock", RLIMIT_MEMLOCK }, { "as", RLIMIT_AS },
+};
 
 int shim_parse_fd(const char *s)
 {
@@ -44,20 +66,147 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 static int vm_only(const char *a)
 {
 	return !strcmp(a, "--cgroup-procs") || !strcmp(a, "--bind") || !strcmp(a, "--bind-ro") ||
-	       !strcmp(a, "--netns");
+	       !strcmp(a, "--netns") || !strncmp(a, "--jail-", 7) || !strcmp(a, "--rlimit") ||
+	       !strcmp(a, "--no-new-privs");
+}
+
+/* options taking one argument */
+static int one_arg(const char *a)
+{
+	static const char *const with[] = {
+		"--state", "--cgroup-procs", "--console-socket", "--ready-fd", "--netns", "--exec-socket",
+		"--exit-map", "--jail-root", "--jail-path", "--jail-path-ro", "--jail-ns", "--jail-caps",
+		"--jail-uid", "--jail-gid", "--rlimit",
+	};
+	for (size_t i = 0; i < sizeof with / sizeof with[0]; i++)
+		if (!strcmp(a, with[i]))
+			return 1;
+	return 0;
+}
+
+/* "a,b,c": calls one(item) for each; an empty item or list is an error */
+static int each_item(const char *list, int (*one)(const char *, size_t, void *), void *ctx)
+{
+	const char *p = list;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || one(p, n, ctx) < 0)
+			return -1;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+static int one_ns(const char *p, size_t n, void *ctx)
+{
+	int *bits = ctx;
+	if (n == 3 && !strncmp(p, "pid", 3))
+		*bits |= SHIM_NS_PID;
+	else if (n == 3 && !strncmp(p, "ipc", 3))
+		*bits |= SHIM_NS_IPC;
+	else if (n == 3 && !strncmp(p, "uts", 3))
+		*bits |= SHIM_NS_UTS;
+	else
+		return -1;
+	return 0;
+}
+
+static int one_cap(const char *p, size_t n, void *ctx)
+{
+	unsigned long long *set = ctx;
+	if (n > 4 && !strncmp(p, "cap_", 4)) {
+		p += 4;
+		n -= 4;
+	}
+	for (int c = 0; shim_cap_name(c); c++)
+		if (strlen(shim_cap_name(c)) == n && !strncmp(p, shim_cap_name(c), n)) {
+			*set |= 1ull << c;
+			return 0;
+		}
+	return -1;
+}
+
+/* a decimal id below 2^32-1 (-1 is "no change" to setresuid) */
+static long long parse_id(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v >= 0xffffffffull)
+		return -1;
+	return (long long)v;
+}
+
+static int parse_rlimit(const char *s, struct shim_args *o, char *err, size_t errlen)
+{
+	const char *eq = strchr(s, '=');
+	size_t n = eq ? (size_t)(eq - s) : 0;
+	int res = -1;
+	for (size_t i = 0; eq && i < sizeof rlimit_names / sizeof rlimit_names[0]; i++)
+		if (strlen(rlimit_names[i].name) == n && !strncmp(s, rlimit_names[i].name, n))
+			res = rlimit_names[i].resource;
+	if (res < 0)
+		return fail(err, errlen, "--rlimit %s: want NAME=N, NAME one of nofile, nproc, core, fsize, "
+			    "memlock, as", s);
+	unsigned long long v;
+	if (!strcmp(eq + 1, "unlimited")) {
+		v = RLIM_INFINITY;
+	} else {
+		char *end;
+		errno = 0;
+		v = strtoull(eq + 1, &end, 10);
+		if (errno || end == eq + 1 || *end || eq[1] == '-' || v == RLIM_INFINITY)
+			return fail(err, errlen, "--rlimit %s: the value must be a number or unlimited", s);
+	}
+	for (int i = 0; i < o->n_rlimits; i++)
+		if (o->rlimits[i].resource == res) {
+			o->rlimits[i].value = v; /* the last one wins */
+			return 0;
+		}
+	if (o->n_rlimits >= SHIM_MAX_RLIMITS)
+		return fail(err, errlen, "--rlimit: at most %d", SHIM_MAX_RLIMITS);
+	o->rlimits[o->n_rlimits++] = (struct shim_rlimit){ .resource = res, .value = v };
+	return 0;
+}
+
+/* the jail options' own values and combinations */
+static int jail_option(const char *a, const char *v, struct shim_args *o, char *err, size_t errlen)
+{
+	if (!strcmp(a, "--jail-root") || !strcmp(a, "--jail-path") || !strcmp(a, "--jail-path-ro")) {
+		if (v[0] != '/' || !strcmp(v, "/"))
+			return fail(err, errlen, "%s %s: want an absolute path other than /", a, v);
+		if (!strcmp(a, "--jail-root"))
+			o->jail_root = v;
+	} else if (!strcmp(a, "--jail-ns")) {
+		if (each_item(v, one_ns, &o->jail_ns) < 0)
+			return fail(err, errlen, "--jail-ns %s: want a comma list of pid, ipc, uts", v);
+	} else if (!strcmp(a, "--jail-caps")) {
+		o->caps_given = 1;
+		o->caps = 0;
+		if (strcmp(v, "none") != 0 && each_item(v, one_cap, &o->caps) < 0)
+			return fail(err, errlen, "--jail-caps %s: want none or a comma list of capability "
+				    "names (chown or cap_chown, ...)", v);
+	} else if (!strcmp(a, "--jail-uid") || !strcmp(a, "--jail-gid")) {
+		long long id = parse_id(v);
+		if (id < 0)
+			return fail(err, errlen, "%s %s: want a numeric id", a, v);
+		*(!strcmp(a, "--jail-uid") ? &o->uid : &o->gid) = id;
+	} else if (!strcmp(a, "--rlimit")) {
+		return parse_rlimit(v, o, err, errlen);
+	}
+	return 0;
 }
 
 int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, char *err, size_t errlen)
 {
-	const char *vm_opt = NULL, *exit_map = NULL;
+	const char *vm_opt = NULL, *exit_map = NULL, *jail_path = NULL;
 	memset(o, 0, sizeof *o);
 	o->dashdash = -1;
+	o->uid = o->gid = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		int need = !strcmp(a, "--bind") || !strcmp(a, "--bind-ro") ? 2
-			 : !strcmp(a, "--state") || !strcmp(a, "--cgroup-procs") ||
-			   !strcmp(a, "--console-socket") || !strcmp(a, "--ready-fd") ||
-			   !strcmp(a, "--netns") || !strcmp(a, "--exec-socket") || !strcmp(a, "--exit-map") ? 1 : 0;
+		int need = !strcmp(a, "--bind") || !strcmp(a, "--bind-ro") ? 2 : one_arg(a);
 		if (!strcmp(a, "--")) {
 			o->dashdash = i;
 			break;
@@ -80,6 +229,14 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 			o->vmm_only = 1;
 		else if (!strcmp(a, "--serial-console"))
 			o->serial = 1;
+		else if (!strcmp(a, "--no-new-privs"))
+			o->no_new_privs = 1;
+		else if ((!strncmp(a, "--jail-", 7) || !strcmp(a, "--rlimit")) && need) {
+			if (jail_option(a, argv[i + 1], o, err, errlen) < 0)
+				return -1;
+			if (!strcmp(a, "--jail-path") || !strcmp(a, "--jail-path-ro"))
+				jail_path = a;
+		}
 		else if (!strcmp(a, "--exit-map")) {
 			const char *m = argv[i + 1];
 			if (!strcmp(m, "status"))
@@ -122,6 +279,10 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 		return fail(err, errlen, "missing --state; %s", shim_usage);
 	if (o->console && o->tty)
 		return fail(err, errlen, "--console-socket and --tty are exclusive");
+	if (jail_path && !o->jail_root)
+		return fail(err, errlen, "%s needs --jail-root (it binds a path into the jail)", jail_path);
+	if ((o->uid < 0) != (o->gid < 0))
+		return fail(err, errlen, "--jail-uid and --jail-gid go together");
 	if (o->vmm_only && (o->console || o->tty))
 		return fail(err, errlen, "%s cannot be used with --vmm-only (no relay: the VMM inherits the "
 			    "shim's stdio)", o->console ? "--console-socket" : "--tty");

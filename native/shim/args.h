@@ -4,6 +4,16 @@
 #define RIND_SHIM_ARGS_H
 #include <stddef.h>
 
+#define SHIM_MAX_RLIMITS 8
+#define SHIM_NS_PID 1
+#define SHIM_NS_IPC 2
+#define SHIM_NS_UTS 4
+
+struct shim_rlimit {
+	int resource;             /* RLIMIT_* */
+	unsigned long long value; /* soft = hard; RLIM_INFINITY for "unlimited" */
+};
+
 struct shim_args {
 	const char *state;     /* --state DIR */
 	const char *console;   /* --console-socket PATH */
@@ -14,6 +24,15 @@ struct shim_args {
 	int serial;            /* --serial-console: agentless guest, stdio <-> the VMM's serial line */
 	int exit_map;          /* --exit-map (enum shim_exit_map), --serial-console only */
 	int dashdash;          /* index of "--" in argv (QEMU_BINARY follows), -1 in exec mode */
+	/* the jail (jail.c; each step off unless asked for); --jail-path/--jail-path-ro stay in argv */
+	const char *jail_root; /* --jail-root DIR: pivot_root into a tmpfs mounted there */
+	int jail_ns;           /* --jail-ns pid,ipc,uts: SHIM_NS_* bits */
+	int no_new_privs;      /* --no-new-privs */
+	int caps_given;        /* --jail-caps LIST|none */
+	unsigned long long caps; /* bit n: capability n is kept */
+	long long uid, gid;    /* --jail-uid / --jail-gid, -1: unchanged */
+	int n_rlimits;         /* --rlimit NAME=N... */
+	struct shim_rlimit rlimits[SHIM_MAX_RLIMITS];
 };
 
 /* how --serial-console turns QEMU's wait status into the container's exit code */
@@ -24,11 +43,14 @@ enum shim_exit_map {
 
 extern const char shim_usage[];
 
+/* the capability names --jail-caps takes ("chown" or "cap_chown"), by number; NULL past the end */
+const char *shim_cap_name(int cap);
+
 /* decimal fd number, -1 if s is not one */
 int shim_parse_fd(const char *s);
-/* Parses argv (--cgroup-procs/--bind/--bind-ro are left in argv[1..dashdash) for jail.c to
- * walk). readyfd: the fd that --ready-fd names if it is open, else -1. Returns 0, or -1 with a
- * one-line reason in err. */
+/* Parses argv (--cgroup-procs/--bind/--bind-ro/--jail-path/--jail-path-ro are left in
+ * argv[1..dashdash) for jail.c to walk). readyfd: the fd that --ready-fd names if it is open,
+ * else -1. Returns 0, or -1 with a one-line reason in err. */
 int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *a, char *err, size_t errlen);
 
 #endif

@@ -61,6 +61,7 @@ int proc_close_from(int lowfd);
 /* jail.c: what confines the VMM */
 void jail_join_cgroups(char **argv, const struct shim_args *a);
 int jail_apply(char **argv, const struct shim_args *a, char *err, size_t errlen);
+void jail_before_fork(const struct shim_args *a);
 
 /* vmm.c: the VMM child */
 void vmm_spawn(char **argv, const struct shim_args *a);

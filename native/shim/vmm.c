@@ -56,13 +56,24 @@ static int child_layout_fds(const struct child_fds *f, int vmm_only)
 	return slot;
 }
 
+/* in a new pid namespace getppid() is 0 whoever the parent is: there, the parent is alive while
+ * it holds the read end of the error pipe (a write end whose readers are gone polls POLLERR) */
+static int parent_alive(int errp, pid_t parent)
+{
+	pid_t pp = getppid();
+	if (pp != 0)
+		return pp == parent;
+	struct pollfd p = { .fd = errp, .events = POLLOUT };
+	return poll(&p, 1, 0) >= 0 && !(p.revents & (POLLERR | POLLHUP));
+}
+
 static void vmm_child(char **argv, const struct shim_args *a, const struct child_fds *f, pid_t parent)
 {
 	char err[1024];
 	proc_child_reset();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(f->errp, "PR_SET_PDEATHSIG", strerror(errno));
-	if (getppid() != parent) /* the shim died before PDEATHSIG was armed */
+	if (!parent_alive(f->errp, parent)) /* the shim died before PDEATHSIG was armed */
 		_exit(127);
 	/* own session: no controlling terminal, so a terminal hangup or the engine's signals to
 	 * our process group never reach QEMU directly */
@@ -122,6 +133,7 @@ void vmm_spawn(char **argv, const struct shim_args *a)
 	struct child_fds f;
 	open_child_fds(&f, a->vmm_only);
 	pid_t parent = getpid();
+	jail_before_fork(a);
 	pid_t pid = fork();
 	if (pid < 0)
 		setup_fail("fork: %s", strerror(errno));

@@ -3,8 +3,12 @@
  *   fake_vmm spew N CODE   write N bytes (every byte value, in a pattern) to fd 3, exit CODE at once
  *   fake_vmm sleep         print "up" on fd 3, then wait for a signal (the default action ends it)
  *   fake_vmm raise SIG     kill itself with SIG
- *   fake_vmm pattern N     write spew's N bytes to stdout (the expected output) */
+ *   fake_vmm pattern N     write spew's N bytes to stdout (the expected output)
+ *   fake_vmm inspect PATH...  what the jail made of it, on fd 3: pid, ids, capabilities,
+ *                             no_new_privs, RLIMIT_NOFILE, then "PATH yes|no" (does it exist) */
+#define _GNU_SOURCE
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +67,22 @@ int main(int argc, char **argv)
 		signal(atoi(argv[2]), SIG_DFL);
 		raise(atoi(argv[2]));
 		return 93;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "inspect")) {
+		char line[256];
+		struct rlimit rl;
+		FILE *o = fdopen(3, "w"), *st = fopen("/proc/self/status", "r");
+		if (!o)
+			return 95;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(o, "pid=%d uid=%d gid=%d nofile=%llu\n", (int)getpid(), (int)getuid(), (int)getgid(),
+			(unsigned long long)rl.rlim_cur);
+		while (st && fgets(line, sizeof line, st))
+			if (!strncmp(line, "Cap", 3) || !strncmp(line, "NoNewPrivs", 10))
+				fputs(line, o);
+		for (int i = 2; i < argc; i++)
+			fprintf(o, "%s %s\n", argv[i], access(argv[i], F_OK) == 0 ? "yes" : "no");
+		return fclose(o) == 0 ? 0 : 96;
 	}
 	fprintf(stderr, "fake_vmm: bad usage\n");
 	return 94;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Unit tests of the shim's pure parts: the guest->host frame parser and the command line
 # (gcc, ASan+UBSan); then --serial-console end to end on the real (musl, build.sh) binary with a
-# stand-in VMM (test_serial.sh, no QEMU); exits non-zero on failure.
+# stand-in VMM (test_serial.sh, no QEMU), and the jail with it (test_jail.sh, as root); exits
+# non-zero on failure.
 # Build output goes to a temp dir: nothing may be written under native/shim (it is the build key).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,4 +20,6 @@ build test_args "$here/test_args.c" "$shim/args.c"
 "$tmp/test_frame_parse"
 "$tmp/test_args"
 gcc -std=c11 -O1 -g -Wall -Wextra -Werror -o "$tmp/fake_vmm" "$here/fake_vmm.c"
-sh "$here/test_serial.sh" "$(sh "$shim/build.sh")" "$tmp/fake_vmm"
+bin=$(sh "$shim/build.sh")
+sh "$here/test_serial.sh" "$bin" "$tmp/fake_vmm"
+sh "$here/test_jail.sh" "$bin" "$tmp/fake_vmm"

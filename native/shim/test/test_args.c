@@ -2,6 +2,7 @@
  * refusals, argument errors; run by native/shim/test/run.sh, so a bad combination is caught without starting a VM. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "args.h"
 
 static int failures, checks;
@@ -148,6 +149,81 @@ static void test_serial_mode(void)
 	CHECK(strlen(shim_usage) + 64 < sizeof E, "usage is %zu bytes", strlen(shim_usage));
 }
 
+static void test_jail_options(void)
+{
+	int r = P(-1, "--state", "/s", "--jail-ns", "pid,ipc,uts", "--jail-root", "/j", "--jail-path", "/dev/kvm",
+		  "--jail-path-ro", "/k", "--rlimit", "nofile=1024", "--rlimit", "core=0", "--rlimit", "fsize=unlimited",
+		  "--jail-uid", "1500", "--jail-gid", "1501", "--jail-caps", "chown,cap_dac_override,fowner,fsetid",
+		  "--no-new-privs", "--", "/q");
+	CHECK(r == 0, "%s", E);
+	CHECK(A.jail_ns == (SHIM_NS_PID | SHIM_NS_IPC | SHIM_NS_UTS) && !strcmp(A.jail_root, "/j") &&
+	      A.uid == 1500 && A.gid == 1501 && A.no_new_privs && A.caps_given &&
+	      A.caps == ((1ull << 0) | (1ull << 1) | (1ull << 3) | (1ull << 4)) && A.dashdash == 24,
+	      "fields: ns %d uid %lld gid %lld caps %llx dashdash %d", A.jail_ns, A.uid, A.gid, A.caps, A.dashdash);
+	CHECK(A.n_rlimits == 3 && A.rlimits[0].resource == RLIMIT_NOFILE && A.rlimits[0].value == 1024 &&
+	      A.rlimits[1].resource == RLIMIT_CORE && A.rlimits[1].value == 0 &&
+	      A.rlimits[2].resource == RLIMIT_FSIZE && A.rlimits[2].value == (unsigned long long)RLIM_INFINITY,
+	      "rlimits: %d", A.n_rlimits);
+	/* nothing asked: nothing done */
+	CHECK(P(-1, "--state", "/s", "--", "/q") == 0 && !A.jail_ns && !A.jail_root && A.uid == -1 && A.gid == -1 &&
+	      !A.caps_given && !A.no_new_privs && !A.n_rlimits, "defaults");
+	CHECK(P(-1, "--state", "/s", "--jail-caps", "none", "--jail-ns", "uts", "--", "/q") == 0 && A.caps_given &&
+	      A.caps == 0 && A.jail_ns == SHIM_NS_UTS, "%s", E);
+	CHECK(P(-1, "--state", "/s", "--jail-caps", "net_admin", "--jail-caps", "mknod", "--", "/q") == 0 &&
+	      A.caps == 1ull << 27, "the last --jail-caps wins: %llx", A.caps);
+	CHECK(P(-1, "--state", "/s", "--rlimit", "nofile=1", "--rlimit", "nofile=2", "--", "/q") == 0 &&
+	      A.n_rlimits == 1 && A.rlimits[0].value == 2, "the last --rlimit of a kind wins");
+	CHECK(P(-1, "--state", "/s", "--jail-caps", "checkpoint_restore,cap_chown", "--", "/q") == 0 &&
+	      A.caps == ((1ull << 40) | 1), "%s", E);
+	CHECK(P(-1, "--vmm-only", "--state", "/s", "--jail-ns", "pid", "--jail-root", "/j", "--", "/q") == 0 &&
+	      A.vmm_only && A.jail_ns == SHIM_NS_PID, "%s", E);
+	CHECK(P(-1, "--serial-console", "--state", "/s", "--no-new-privs", "--jail-uid", "0", "--jail-gid", "0",
+		"--", "/q") == 0 && A.uid == 0, "%s", E);
+	CHECK(P(-1, "--state", "/s", "--", "/q", "--jail-root", "/j") == 0 && !A.jail_root, "after --: QEMU's");
+	CHECK(!strcmp(shim_cap_name(0), "chown") && !strcmp(shim_cap_name(27), "mknod") &&
+	      !strcmp(shim_cap_name(12), "net_admin") && !strcmp(shim_cap_name(40), "checkpoint_restore") &&
+	      shim_cap_name(41) == NULL && shim_cap_name(-1) == NULL, "cap names");
+	ERR("--jail-ns pid,net: want a comma list of pid, ipc, uts", -1, "--state", "/s", "--jail-ns", "pid,net", "--", "/q");
+	ERR("--jail-ns pid,: want", -1, "--state", "/s", "--jail-ns", "pid,", "--", "/q");
+	ERR("--jail-ns : want", -1, "--state", "/s", "--jail-ns", "", "--", "/q");
+	ERR("--jail-caps chown,bogus: want none or a comma list", -1, "--state", "/s", "--jail-caps", "chown,bogus",
+	    "--", "/q");
+	ERR("--jail-caps cap_: want", -1, "--state", "/s", "--jail-caps", "cap_", "--", "/q");
+	ERR("--jail-caps CHOWN: want", -1, "--state", "/s", "--jail-caps", "CHOWN", "--", "/q");
+	ERR("--jail-root j: want an absolute path other than /", -1, "--state", "/s", "--jail-root", "j", "--", "/q");
+	ERR("--jail-root /: want an absolute path", -1, "--state", "/s", "--jail-root", "/", "--", "/q");
+	ERR("--jail-path-ro k: want an absolute path", -1, "--state", "/s", "--jail-root", "/j", "--jail-path-ro", "k",
+	    "--", "/q");
+	ERR("--jail-path needs --jail-root", -1, "--state", "/s", "--jail-path", "/dev/kvm", "--", "/q");
+	ERR("--jail-path-ro needs --jail-root", -1, "--state", "/s", "--jail-path-ro", "/k", "--", "/q");
+	ERR("--jail-uid and --jail-gid go together", -1, "--state", "/s", "--jail-uid", "5", "--", "/q");
+	ERR("--jail-uid and --jail-gid go together", -1, "--state", "/s", "--jail-gid", "5", "--", "/q");
+	ERR("--jail-uid -1: want a numeric id", -1, "--state", "/s", "--jail-uid", "-1", "--jail-gid", "1", "--", "/q");
+	ERR("--jail-gid 4294967295: want a numeric id", -1, "--state", "/s", "--jail-uid", "1", "--jail-gid",
+	    "4294967295", "--", "/q");
+	ERR("--jail-uid x: want a numeric id", -1, "--state", "/s", "--jail-uid", "x", "--jail-gid", "1", "--", "/q");
+	ERR("--rlimit nofile: want NAME=N", -1, "--state", "/s", "--rlimit", "nofile", "--", "/q");
+	ERR("--rlimit stack=1: want NAME=N", -1, "--state", "/s", "--rlimit", "stack=1", "--", "/q");
+	ERR("--rlimit nofile=-1: the value must be a number or unlimited", -1, "--state", "/s", "--rlimit",
+	    "nofile=-1", "--", "/q");
+	ERR("--rlimit core=: the value must be", -1, "--state", "/s", "--rlimit", "core=", "--", "/q");
+	ERR("--rlimit needs 1 argument", -1, "--state", "/s", "--rlimit", "--", "/q");
+	ERR("--jail-caps needs 1 argument", -1, "--state", "/s", "--jail-caps");
+	ERR("unknown option --jail-bogus", -1, "--state", "/s", "--jail-bogus", "--", "/q");
+	/* an exec shim starts no vm: no jail */
+	ERR("--jail-root cannot be used with --exec-socket", -1, "--exec-socket", "/e", "--state", "/s",
+	    "--jail-root", "/j");
+	ERR("--no-new-privs cannot be used with --exec-socket", -1, "--exec-socket", "/e", "--state", "/s",
+	    "--no-new-privs");
+	ERR("--rlimit cannot be used with --exec-socket", -1, "--exec-socket", "/e", "--state", "/s",
+	    "--rlimit", "core=0");
+	ERR("--jail-caps cannot be used with --exec-socket", -1, "--jail-caps", "none", "--exec-socket", "/e",
+	    "--state", "/s");
+	CHECK(strstr(shim_usage, "jail options (any VMM mode): [--jail-ns pid,ipc,uts] [--jail-root DIR") != NULL,
+	      "usage: %s", shim_usage);
+	CHECK(strlen(shim_usage) + 64 < sizeof E, "usage is %zu bytes", strlen(shim_usage));
+}
+
 static void test_parse_fd(void)
 {
 	CHECK(shim_parse_fd("0") == 0 && shim_parse_fd("17") == 17 && shim_parse_fd("2147483647") == 2147483647, "ok");
@@ -161,6 +237,7 @@ int main(void)
 	test_exec_mode();
 	test_vmm_only_mode();
 	test_serial_mode();
+	test_jail_options();
 	test_parse_fd();
 	printf("args: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
