@@ -53,7 +53,7 @@ export interface ShimHandle {
 export function shimArgs(r: ShimRequest): string[] {
   const args = ['--state', r.stateDir, '--ready-fd', '3'];
   if (r.vmmOnly) args.push('--vmm-only');
-  if (r.console) args.push('--console');
+  if (r.console) args.push('--serial-console', '--exit-map', 'debug-exit');
   for (const f of r.cgroupProcs ?? []) args.push('--cgroup-procs', f);
   for (const b of r.binds ?? []) args.push(b.readonly ? '--bind-ro' : '--bind', b.source, join(r.stateDir, 'share', b.target));
   if (r.netns) args.push('--netns', r.netns);
