@@ -44,7 +44,7 @@ function ratioRow(a: RuntimeResult, b: RuntimeResult): string[] {
     x(a.startLatencyMs.max, b.startLatencyMs.max),
     x(a.firstAnswerMs.p50, b.firstAnswerMs.p50),
     x(a.firstAnswerMs.p95, b.firstAnswerMs.p95),
-    x(a.memoryPerServiceMiB.available, b.memoryPerServiceMiB.available),
+    x(available(a), available(b)),
     x(a.memoryPerServiceMiB.pss, b.memoryPerServiceMiB.pss),
     x(a.memoryPerServiceMiB.cgroup, b.memoryPerServiceMiB.cgroup),
     x(a.cpuSeconds, b.cpuSeconds),
@@ -56,6 +56,11 @@ export function formatTable(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** MemAvailable per service when it is a measurement, null when it is within the noise (no ratio of noise). */
+export function available(r: RuntimeResult): number | null {
+  return r.memoryNoise?.belowNoise ? null : r.memoryPerServiceMiB.available;
 }
 
 /** A MemAvailable drop in words, never as a negative number. */
@@ -87,7 +92,7 @@ export function renderTable(report: DensityReport): string {
   const notes: string[] = [];
   for (const r of results)
     if (r.memoryNoise?.belowNoise)
-      notes.push(`${r.runtime}: MemAvailable ${change(r.memoryNoise.availableRawMiB)} MiB/svc, within the noise of ${r.memoryNoise.noiseMiB} MiB/svc (MemAvailable's range over 1 s before the first create and 1 s after the settle, / N): shown as "< noise", no ratio`);
+      notes.push(`${r.runtime}: MemAvailable ${change(r.memoryPerServiceMiB.available)} MiB/svc, within the noise of ${r.memoryNoise.noiseMiB} MiB/svc (MemAvailable's range over 1 s before the first create and 1 s after the settle, / N): shown as "< noise", no ratio`);
   if (m.interrupted) notes.push('!! interrupted (Ctrl-C or a signal): the run is incomplete');
   for (const r of results) {
     if (r.failures) notes.push(`!! ${r.runtime}: ${r.failures} of ${r.count} services FAILED (${r.served} answered)${r.failureReasons.length ? `; e.g. ${r.failureReasons[0]}` : ''}`);

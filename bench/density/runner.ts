@@ -293,9 +293,9 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
     const dropKiB = memBefore - memAfter;
     const noiseKiB = Math.max(before.rangeKiB, after.rangeKiB, 256);
     const belowNoise = dropKiB < noiseKiB;
-    result.memoryNoise = { availableRawMiB: round(dropKiB / 1024 / N, 2), noiseMiB: round(noiseKiB / 1024 / N, 2)!, belowNoise };
+    result.memoryNoise = { noiseMiB: round(noiseKiB / 1024 / N, 2)!, belowNoise };
     result.memoryPerServiceMiB = {
-      available: belowNoise ? null : round(dropKiB / 1024 / N, 2),
+      available: round(dropKiB / 1024 / N, 2),
       pss: round(pss / 1024 / N, 2),
       cgroup: charged === null ? null : round(charged / 1024 / N, 2),
     };

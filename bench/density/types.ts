@@ -17,10 +17,10 @@ export interface RuntimeResult {
    */
   memoryPerServiceMiB: { available: number | null; pss: number | null; cgroup: number | null };
   /**
-   * available is null when the MemAvailable drop is within the noise (noise: the range of MemAvailable
-   * over 1 s before the first create and over 1 s after the settle, divided by N); raw: the drop / N anyway
+   * noise of memoryPerServiceMiB.available: the range of MemAvailable over 1 s before the first create and
+   * over 1 s after the settle, / N; belowNoise: the drop is within it (table and page say "< noise", no ratio)
    */
-  memoryNoise?: { availableRawMiB: number | null; noiseMiB: number; belowNoise: boolean };
+  memoryNoise?: { noiseMiB: number; belowNoise: boolean };
   cpuSeconds: number | null;
   /**
    * cpuSeconds per service, split (ms): cli = the runtime's CLI calls (create+start; rind: its client,

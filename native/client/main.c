@@ -22,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -195,6 +196,18 @@ static int try_connect(void)
 	return s;
 }
 
+/* Closes every fd from `from` up: the daemon must not hold an engine's pipe (conmon waits for EOF). */
+static void close_from(int from)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)from, ~0u, 0) == 0)
+		return;
+#endif
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = from; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		close((int)fd);
+}
+
 static int move_high(int fd)
 {
 	int n = fcntl(fd, F_DUPFD_CLOEXEC, 10);
@@ -231,6 +244,7 @@ static int launch(int lockfd)
 		dup2(lg >= 0 ? lg : null, 2);
 		dup2(lk, 3);
 		dup2(w, 4);
+		close_from(5);
 		if (chdir("/") < 0)
 			_exit(126);
 		reset_signals();

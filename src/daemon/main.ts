@@ -97,7 +97,6 @@ async function warmUp(): Promise<void> {
 async function run(): Promise<void> {
   const cfg = config();
   routeProcessGlobals();
-  process.umask(process.umask()); // the launcher's umask: part of the daemon's key
   const pidFile = cfg.socket.replace(/\.sock$/, '.pid');
   let active = 0;
   let retiring = false;

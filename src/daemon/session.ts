@@ -103,8 +103,7 @@ export class Session {
       if (value > 0) c.spawned.resolve(value);
       else c.spawned.reject(new Error(`fork failed (errno ${-value})`));
     } else {
-      c.exited(exitFromWaitStatus(value));
-      this.children.delete(id);
+      c.exited(exitFromWaitStatus(value)); // its READY may still come (a grandchild holding the pipe)
     }
   }
 

@@ -92,7 +92,7 @@ test('bench density with runc and crun at N=2: figures present and sane, all tor
     assert.deepEqual(report.leftovers, []);
     assert.match(r.stdout, /^runc\s+2\s+2\s/m);
     assert.match(r.stdout, /^crun\s+2\s+2\s/m);
-    assert.equal((html.match(/<svg/g) ?? []).length, 3);
+    assert.equal((html.match(/<svg/g) ?? []).length, 4); // serving, memory, CPU split, latency
     assert.doesNotMatch(html, /https?:\/\//);
   } finally {
     rmSync(dir, { recursive: true, force: true });

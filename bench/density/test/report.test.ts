@@ -116,7 +116,7 @@ test('escapeHtml', () => {
 
 test('a MemAvailable drop within the noise is "< noise" with the noise named, never a negative number or a ratio', () => {
   const rind = result('rind', 10);
-  const runc = { ...result('runc', 1), memoryPerServiceMiB: { available: null, pss: 0.5, cgroup: 0.6 }, memoryNoise: { availableRawMiB: -0.3, noiseMiB: 0.8, belowNoise: true } };
+  const runc = { ...result('runc', 1), memoryPerServiceMiB: { available: -0.3, pss: 0.5, cgroup: 0.6 }, memoryNoise: { noiseMiB: 0.8, belowNoise: true } };
   const text = renderTable(report([rind, runc]));
   const runcRow = text.split('\n').find((l) => l.startsWith('runc '))!;
   assert.match(runcRow, /< noise/);
@@ -126,6 +126,7 @@ test('a MemAvailable drop within the noise is "< noise" with the noise named, ne
   assert.equal(ratioCells[7], '-'); // MiB/svc avail (N and P are blank): no ratio of noise
   const html = renderHtml(report([rind, runc]));
   assert.match(html, /&lt; noise/);
+  assert.doesNotMatch(html, />-0.3</);
   assert.match(html, /within the noise of 0.8 MiB per service/);
 });
 
