@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 pkgs="qemu-system-x86 linux-source-6.1 musl-tools busybox-static gcc make bc bison flex libelf-dev libssl-dev
-  cpio xz-utils iproute2 runc crun containernetworking-plugins wrk curl podman conmon containerd"
+  cpio xz-utils iproute2 runc crun containernetworking-plugins wrk curl podman conmon containerd catatonit"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -56,6 +56,23 @@ export const ResourcesSchema = Type.Object({
   pids: Type.Optional(Type.Object({ limit: Int64 })),
 });
 
+export const HookSchema = Type.Object({
+  path: AbsPath,
+  args: Type.Optional(Type.Array(NoNul)),
+  env: Type.Optional(Type.Array(Type.String({ pattern: '^[^=\\u0000]+=[^\\u0000]*$' }))),
+  timeout: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
+const Hooks = Type.Optional(Type.Array(HookSchema));
+export const HooksSchema = Type.Object({
+  prestart: Hooks,
+  createRuntime: Hooks,
+  createContainer: Hooks,
+  startContainer: Hooks,
+  poststart: Hooks,
+  poststop: Hooks,
+});
+
 export const SpecSchema = Type.Object({
   ociVersion: Type.String({ pattern: '^1\\.' }),
   process: Type.Optional(ProcessSchema),
@@ -63,6 +80,7 @@ export const SpecSchema = Type.Object({
   hostname: Type.Optional(Type.String({ pattern: '^[^\\u0000]{0,64}$' })),
   mounts: Type.Optional(Type.Array(MountSchema)),
   annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+  hooks: Type.Optional(HooksSchema),
   linux: Type.Optional(
     Type.Object({
       namespaces: Type.Optional(Type.Array(NamespaceSchema)),
@@ -75,3 +93,5 @@ export const SpecSchema = Type.Object({
 export type Spec = Static<typeof SpecSchema>;
 export type ProcessSpec = Static<typeof ProcessSchema>;
 export type MountSpec = Static<typeof MountSchema>;
+export type HookSpec = Static<typeof HookSchema>;
+export type HooksSpec = Static<typeof HooksSchema>;

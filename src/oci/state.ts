@@ -6,6 +6,7 @@ import lockfile from 'proper-lockfile';
 import { RindError } from '../util/errors.js';
 import { isAlive } from '../host/proc.js';
 import { writeAtomic } from '../util/fs.js';
+import type { HooksSpec } from './spec-schema.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -27,6 +28,9 @@ export interface ContainerRecord {
   /** a pod member's exec port (its stdio) and the mount points of its binds in the VM's share */
   port?: number;
   binds?: string[];
+  /** the spec's hooks (poststop runs at delete, when the bundle may be gone) and its ociVersion */
+  hooks?: HooksSpec;
+  ociVersion?: string;
 }
 
 /** What rind remembers about a sandbox: one VM, its network wiring and cgroups. */
@@ -48,6 +52,8 @@ export interface SandboxRecord {
   net?: { netns: string; ifs: string[] };
   /** how the VM came up: restored from a template, or booted */
   bootMode?: 'clone' | 'boot';
+  /** the unprivileged host uid its VMM runs as (jail) */
+  jailUid?: number;
 }
 
 const ID_RE = /^[\w+\-.]+$/;

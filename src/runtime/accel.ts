@@ -10,6 +10,7 @@ import { cacheDir } from '../util/paths.js';
 import type { Accel, LaunchPlan } from '../vmm/devices.js';
 import { defaultVmm } from '../vmm/vmm.js';
 import { shimBinary, startVmm, stopVmm, vmLastWords, type ShimHandle } from '../vmm/shim.js';
+import { jailFor, sharedJailUid } from '../vmm/jail.js';
 import { linuxArtifacts } from '../guest/linux/artifacts.js';
 import { timeouts } from '../util/timeouts.js';
 
@@ -81,7 +82,7 @@ export async function bootsUnderKvm(timeoutMs: number): Promise<true | string> {
       boot: { kernel: a.kernel, initramfs: a.initramfs, cmdline: 'console=ttyS0 reboot=t panic=-1 quiet rind.probe=1' },
     };
     const vmm = defaultVmm();
-    const h = await startVmm({ shim: shimBinary(), binary: vmm.binary(), argv: vmm.argv(plan), stateDir: dir, vmmOnly: true, stdio: 'pipe' }, true, 'the KVM probe');
+    const h = await startVmm({ shim: shimBinary(), binary: vmm.binary(), argv: vmm.argv(plan), stateDir: dir, vmmOnly: true, stdio: 'pipe', jail: jailFor(plan, sharedJailUid()) }, true, 'the KVM probe');
     try {
       return await watchForMarker(h, dir, timeoutMs);
     } finally {

@@ -12,6 +12,7 @@ import { resolveAccel, TCG_WARNING, type AccelVerdict } from './accel.js';
 import { destroySandbox, killSandboxVm, launchSandbox, pauseSandbox, sandboxGuest } from './sandbox.js';
 import { members, podRole, memberCid } from './pod.js';
 import { createMember, removeMemberTraces } from './member.js';
+import { runHooks, type HookState } from './hooks.js';
 import type { RuntimeContext } from './context.js';
 
 export interface CreateRequest {
@@ -44,7 +45,7 @@ async function chooseAccel(ctx: RuntimeContext): Promise<AccelVerdict> {
 function newRecord(id: string, bundle: Bundle, terminal: boolean): ContainerRecord {
   return {
     id, sandbox: id, bundle: bundle.dir, rootfs: bundle.rootfs, created: new Date().toISOString(),
-    annotations: bundle.spec.annotations ?? {}, status: 'creating', terminal,
+    annotations: bundle.spec.annotations ?? {}, status: 'creating', terminal, hooks: bundle.spec.hooks, ociVersion: bundle.spec.ociVersion,
   };
 }
 
@@ -73,6 +74,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
       });
       const t = Date.now();
       await sb.guest.create(prepared, sb.net);
+      await createHooks(ctx, record);
       markCreated(ctx, record, req.pidFile, sb.shim.pid);
       return { record, exited: sb.shim.exited, timings: { bootMs: sb.bootMs, createMs: Date.now() - t }, kernelRelease: sb.guest.kernelRelease };
     } catch (e) {
@@ -89,6 +91,16 @@ function reserveRecord(ctx: RuntimeContext, id: string, bundle: Bundle, terminal
   return record;
 }
 
+/** The state a hook gets on stdin (runtime.md's state, at this point of the lifecycle). */
+function hookState(rec: ContainerRecord, status: string): HookState {
+  return { ociVersion: rec.ociVersion ?? '1.0.2', id: rec.id, status, pid: status === 'stopped' ? undefined : rec.shimPid, bundle: rec.bundle, annotations: rec.annotations };
+}
+
+/** prestart, createRuntime and createContainer: any failure fails `create` (the caller cleans up). */
+async function createHooks(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
+  for (const point of ['prestart', 'createRuntime', 'createContainer'] as const) await runHooks(ctx, rec.hooks, point, hookState(rec, 'creating'));
+}
+
 function markCreated(ctx: RuntimeContext, record: ContainerRecord, pidFile: string | undefined, pid: number): void {
   record.status = 'created';
   ctx.store.write(record);
@@ -102,6 +114,7 @@ async function createInPod(ctx: RuntimeContext, req: CreateRequest, id: string, 
     try {
       const t = Date.now();
       const shim = await createMember(ctx, record, { id, sandbox, bundle, terminal, consoleSocket: req.consoleSocket, foreground: req.foreground });
+      await createHooks(ctx, record);
       markCreated(ctx, record, req.pidFile, shim.pid);
       return { record, exited: shim.exited, timings: { bootMs: 0, createMs: Date.now() - t }, kernelRelease: '' };
     } catch (e) {
@@ -123,10 +136,17 @@ function withContainer<T>(ctx: RuntimeContext, id: string, fn: (rec: ContainerRe
 export function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
   return withContainer(ctx, id, async (rec, status) => {
     if (status !== 'created') throw new RindError(`cannot start container ${id}: it is ${status}, not created`);
-    const { guest, ch } = sandboxGuest(ctx, rec.sandbox);
+    const { rec: sb, guest, ch } = sandboxGuest(ctx, rec.sandbox);
+    await runHooks(ctx, rec.hooks, 'startContainer', hookState(rec, 'created')).catch((e: unknown) => {
+      // runtime.md: a failing startContainer hook stops the container
+      if (memberCid(rec)) signalShim(rec.shimPid, rec.shimStartTime, 9);
+      else killSandboxVm(sb);
+      throw e;
+    });
     await guest.start(ch, memberCid(rec));
     rec.status = 'running';
     ctx.store.write(rec);
+    await runHooks(ctx, rec.hooks, 'poststart', hookState(rec, 'running'));
   });
 }
 
@@ -184,6 +204,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
     const left = rec.sandbox === id ? members(ctx, id) : [];
     if (left.length && !force) throw new RindError(`cannot delete sandbox ${id}: containers ${left.join(', ')} still run in it (delete them first, or use --force)`);
     await removeContainer(ctx, rec);
+    await runHooks(ctx, rec.hooks, 'poststop', hookState(rec, 'stopped'));
   });
 }
 

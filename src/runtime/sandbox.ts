@@ -12,6 +12,8 @@ import { defaultVmm, type Vmm } from '../vmm/vmm.js';
 import { killVmm, shimBinary, signalShim, startVmm, stopVmm, vmLastWords, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
 import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive } from '../host/proc.js';
+import { claimUid, releaseUid } from '../host/uids.js';
+import { jailFor } from '../vmm/jail.js';
 import { hostTscKhz } from '../host/cpu.js';
 import { netnsPlan, createOwnedNetns, deleteOwnedNetns } from '../net/netns.js';
 import { assertUnwired, discover, wire, unwire, vmNics } from '../net/wire.js';
@@ -62,6 +64,8 @@ interface Attempt {
 export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): Promise<LaunchedSandbox> {
   const vmm = defaultVmm();
   const rec: SandboxRecord = { id: req.id, guest: req.guest.name, vmm: vmm.name, accel: req.accel, cgroupDirs: [] };
+  ctx.store.writeSandbox(rec);
+  rec.jailUid = sandboxUid(ctx, req.id);
   ctx.store.writeSandbox(rec);
   const dir = ctx.store.dir(req.id);
   makeShare(dir, req.prepared.binds);
@@ -115,7 +119,7 @@ async function tryClone(a: Attempt, shape: VmShape, template: Template): Promise
 async function boot(a: Attempt, plan: LaunchPlan, mode: 'clone' | 'boot', template?: Template): Promise<Omit<LaunchedSandbox, 'record' | 'net'>> {
   const t0 = Date.now();
   if (!template) a.ctx.log.debug('booting vm', { id: a.rec.id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus });
-  const shim = await startVmm({ ...a.shimReq, argv: a.vmm.argv(plan) }, Boolean(a.req.foreground), 'the VM', (pid, st) => {
+  const shim = await startVmm({ ...a.shimReq, argv: a.vmm.argv(plan), jail: jailFor(plan, a.rec.jailUid) }, Boolean(a.req.foreground), 'the VM', (pid, st) => {
     a.rec.shimPid = pid;
     a.rec.shimStartTime = st;
     a.ctx.store.writeSandbox(a.rec);
@@ -135,6 +139,13 @@ async function boot(a: Attempt, plan: LaunchPlan, mode: 'clone' | 'boot', templa
     const words = vmLastWords(dir);
     throw new RindError(`the VM did not come up: ${(e as Error).message}${words ? ` (${words})` : ''}`);
   }
+}
+
+/** The sandbox's own unprivileged uid for its VMM (above the range's base, which template builds use). */
+function sandboxUid(ctx: RuntimeContext, id: string): number | undefined {
+  const base = rindEnv.jailUidBase();
+  if (!rindEnv.jail() || base <= 0) return undefined;
+  return claimUid(ctx.store.root, id, { base: base + 1, count: rindEnv.jailUids() - 1 }, (owner) => ctx.store.exists(owner));
 }
 
 /** Joins the spec's netns (creating it if the spec asks for a new one) and wires taps to the engine's interfaces. */
@@ -210,4 +221,5 @@ export async function destroySandbox(ctx: RuntimeContext, id: string): Promise<v
   }
   if (rec.ownedNetns) deleteOwnedNetns(rec.ownedNetns);
   removeCgroupDirs(rec.cgroupDirs);
+  releaseUid(ctx.store.root, rec.jailUid, rec.id);
 }

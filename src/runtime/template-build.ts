@@ -6,6 +6,7 @@ import type { RunnableSpec } from '../oci/spec.js';
 import type { GuestKind, VmShape } from '../guest/guest.js';
 import type { Vmm } from '../vmm/vmm.js';
 import { shimBinary, startVmm, stopVmm } from '../vmm/shim.js';
+import { jailFor, sharedJailUid } from '../vmm/jail.js';
 import { ensureTemplate, templateKey, type Built, type Template } from './templates.js';
 import { fileIdentity } from '../util/fs.js';
 import { rindEnv } from '../util/env.js';
@@ -46,7 +47,7 @@ async function buildTemplate(t: TemplateInputs, dir: string): Promise<Built> {
   const plan = t.guest.plan(t.shape, { template: { dir } });
   const logFd = openSync(join(dir, 'vmm.log'), 'a');
   const t0 = Date.now();
-  const req = { shim: shimBinary(), binary: t.vmm.binary(), argv: t.vmm.argv(plan), stateDir: dir, vmmOnly: true, stdio: logFd, cgroupProcs: t.cgroupProcs };
+  const req = { shim: shimBinary(), binary: t.vmm.binary(), argv: t.vmm.argv(plan), stateDir: dir, vmmOnly: true, stdio: logFd, cgroupProcs: t.cgroupProcs, jail: jailFor(plan, sharedJailUid()) };
   const h = await startVmm(req, true, 'the template VM').finally(() => closeSync(logFd));
   try {
     const ch = { stateDir: dir, alive: () => isAlive(h.pid, h.startTime), resume: () => t.vmm.resume(dir), stopOnSignal: () => undefined };

@@ -28,6 +28,11 @@ export const rindEnv = {
   /** a pod's guest RAM and vCPUs when the engine's annotations do not size it */
   podMemMiB: (): number | undefined => positive(callEnv().RIND_POD_MEM_MIB),
   podVcpus: (): number | undefined => positive(callEnv().RIND_POD_VCPUS),
+  /** RIND_JAIL=0 runs VMMs unconfined (as root with every capability): for debugging only */
+  jail: (): boolean => callEnv().RIND_JAIL !== '0',
+  /** the host uids jailed VMMs run as: RIND_JAIL_UID_BASE .. +RIND_JAIL_UIDS-1 (RIND_JAIL_UID_BASE=0: stay root, capabilities dropped) */
+  jailUidBase: (): number => { const v = callEnv().RIND_JAIL_UID_BASE; return v === undefined ? 4_000_000 : Number(v); },
+  jailUids: (): number => positive(callEnv().RIND_JAIL_UIDS) ?? 65_536,
   /** `run` appends one JSON line of phase timings here (benchmarks) */
   timingsFile: (): string | undefined => callEnv().RIND_TIMINGS_FILE,
   /** RIND_NO_DAEMON=1: bin/rind runs the Node CLI itself (read by the C client; listed here for the README) */

@@ -7,6 +7,7 @@ import { RindError } from '../util/errors.js';
 import { processStartTime, readPidFile, signalProcess, waitGone } from '../host/proc.js';
 import { timeouts } from '../util/timeouts.js';
 import { RIND_SHIM_STOP_SIGNAL } from '../proto/limits.js';
+import { jailArgs, type JailSpec } from './jail.js';
 import { rindEnv } from '../util/env.js';
 import { need, repoRoot } from '../util/paths.js';
 import { currentCall } from '../daemon/context.js';
@@ -40,6 +41,8 @@ export interface ShimRequest {
   console?: boolean;
   /** stdout/stderr of the shim (and of a --vmm-only VMM): ours, a pipe, or an open fd (default: ours) */
   stdio?: ShimStdio;
+  /** the VMM's confinement (vmm/jail.ts); undefined: unconfined */
+  jail?: JailSpec;
 }
 
 export interface ShimHandle {
@@ -59,6 +62,7 @@ export function shimArgs(r: ShimRequest): string[] {
   if (r.netns) args.push('--netns', r.netns);
   if (r.consoleSocket) args.push('--console-socket', r.consoleSocket);
   else if (r.tty) args.push('--tty');
+  if (r.jail) args.push(...jailArgs(r.jail));
   return [...args, '--', r.binary, ...r.argv];
 }
 

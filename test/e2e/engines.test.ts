@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { RIND, waitFor } from './harness.js';
+import { RIND, REPO, waitFor } from './harness.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rind-engines-'));
 const IMAGE = 'localhost/rindbb:latest';
@@ -115,6 +115,47 @@ describe('podman --runtime rind', () => {
     assert.equal(r.status, 0, r.stderr);
     await waitFor(() => Number(podman('inspect', 'flaky', '--format', '{{.RestartCount}}').stdout.trim()) >= 1, 120_000);
     assert.equal(podman('rm', '-f', 'flaky').status, 0);
+  });
+
+  test('a unikernel image: run -d -p answers on the published port; exec is refused clearly', async () => {
+    const root = join(work, 'uk-rootfs');
+    mkdirSync(root, { recursive: true });
+    copyFileSync(join(REPO, 'build', 'unikernels', 'web'), join(root, 'web'));
+    const tar = join(work, 'uk.tar');
+    assert.equal(sh('tar', ['-C', root, '-cf', tar, '.']).status, 0);
+    assert.equal(podman('import', tar, 'localhost/rindweb:latest').status, 0);
+    const r = podman('run', '-d', '--name', 'ukweb', '--annotation', 'io.rind.guest=unikernel', '--network', NET, '-p', `127.0.0.1:${PORT + 1}:8080`, 'localhost/rindweb:latest', '/web');
+    assert.equal(r.status, 0, r.stderr);
+    let body = '';
+    await waitFor(() => {
+      const c = sh('curl', ['-s', '-m', '2', `http://127.0.0.1:${PORT + 1}/`]);
+      body = c.stdout;
+      return c.status === 0;
+    }, 60_000);
+    assert.match(body, /hello from rind web unikernel/);
+    const e = podman('exec', 'ukweb', '/bin/true');
+    assert.notEqual(e.status, 0);
+    assert.match(e.stderr, /not supported for unikernel containers/);
+    assert.equal(podman('stop', '-t', '5', 'ukweb').status, 0);
+    assert.equal(podman('inspect', 'ukweb', '--format', '{{.State.ExitCode}}').stdout.trim(), '143');
+    assert.equal(podman('rm', '-f', 'ukweb').status, 0);
+  });
+
+  test('a pod: one VM for the infra and two containers, localhost between them, the published port', async () => {
+    const pod = podman('pod', 'create', '--name', 'rpod', '--network', NET, '-p', `127.0.0.1:${PORT + 2}:8080`);
+    assert.equal(pod.status, 0, pod.stderr);
+    assert.equal(podman('run', '-d', '--pod', 'rpod', '--name', 'pweb', IMAGE, 'httpd', '-f', '-p', '8080', '-h', '/www').status, 0);
+    await waitFor(() => sh('curl', ['-s', '-m', '2', `http://127.0.0.1:${PORT + 2}/`]).status === 0, 90_000);
+    const client = podman('run', '--rm', '--pod', 'rpod', IMAGE, 'sh', '-c', 'for i in 1 2 3 4 5; do wget -qO- http://127.0.0.1:8080/ && exit 0; sleep 1; done; exit 1');
+    assert.equal(client.status, 0, client.stderr);
+    assert.equal(client.stdout, 'hello from a microVM\n');
+    const infra = podman('pod', 'inspect', 'rpod', '--format', '{{.InfraContainerID}}').stdout.trim();
+    const vms = sh('ps', ['-eo', 'args']).stdout.split('\n').filter((l) => l.startsWith('/usr/bin/qemu-system') && l.includes(infra)).length;
+    assert.equal(vms, 1, 'the pod runs in the infra container\'s one VM');
+    assert.equal(podman('pod', 'stop', '-t', '2', 'rpod').status, 0);
+    assert.equal(podman('pod', 'rm', '-f', 'rpod').status, 0);
+    const left = sh('ps', ['-eo', 'args']).stdout.split('\n').filter((l) => l.startsWith('/usr/bin/qemu-system') && l.includes(infra));
+    assert.deepEqual(left, []);
   });
 
   test('after podman rm, nothing of rind is left under /run/rind', () => {

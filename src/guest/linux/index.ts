@@ -38,7 +38,8 @@ function cidField(cid: string | undefined): string[] {
 /** A container's binds and create fields, its share paths under `prefix` (a pod member's `c/<cid>/`). */
 function prepareIn(spec: RunnableSpec, bundleDir: string, rootfs: string, prefix: string): PreparedContainer {
   const agent = buildAgentConfig(spec, bundleDir, undefined, prefix);
-  return { binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: false }, ...agent.binds], config: agent.fields };
+  // root.readonly is enforced on the host: the VMM itself cannot write a read-only root
+  return { binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: Boolean(spec.root.readonly) }, ...agent.binds], config: agent.fields };
 }
 
 /** Fresh identity for every guest (clones share the template's RNG state and clock). */
