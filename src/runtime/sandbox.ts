@@ -61,8 +61,14 @@ interface Attempt {
   shimReq: Omit<ShimRequest, 'argv'>;
 }
 
+/** unix socket paths are at most 107 bytes; the longest a VM's state dir holds is exec<N>.sock */
+const SUN_PATH_MAX = 107;
+
 export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): Promise<LaunchedSandbox> {
   const vmm = defaultVmm();
+  const longest = join(ctx.store.dir(req.id), `exec${req.guest.execPorts}.sock`);
+  if (longest.length > SUN_PATH_MAX)
+    throw new RindError(`the state dir ${ctx.store.dir(req.id)} is too long for the VM's unix sockets (${longest.length} > ${SUN_PATH_MAX} bytes): use a shorter --root`);
   const rec: SandboxRecord = { id: req.id, guest: req.guest.name, vmm: vmm.name, accel: req.accel, cgroupDirs: [] };
   ctx.store.writeSandbox(rec);
   rec.jailUid = sandboxUid(ctx, req.id);

@@ -5,7 +5,11 @@ import { randomBytes } from 'node:crypto';
 import type { GuestKind, GuestStats, PreparedContainer, VmShape } from '../guest.js';
 import type { RunnableSpec } from '../../oci/spec.js';
 import { agentReady, agentRequest } from './agent.js';
-import { buildAgentConfig, processFields } from './agent-config.js';
+import { buildAgentConfig, isBindMount, processFields } from './agent-config.js';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { resolveInRoot } from '../../util/in-root.js';
+import type { HostBind } from '../../vmm/shim.js';
 import { linuxArtifacts } from './artifacts.js';
 import { EXEC_PORTS, linuxPlan } from './plan.js';
 import { parseStats } from './stats.js';
@@ -35,9 +39,30 @@ function cidField(cid: string | undefined): string[] {
   return cid === undefined ? [] : [`cid=${cid}`];
 }
 
+/**
+ * A read-only root is read-only on the host too, so the guest cannot make mount points in it: make them
+ * here first, as runc does before it remounts the root read-only (dirs, or empty files for file binds).
+ */
+function makeMountPoints(spec: RunnableSpec, rootfs: string, binds: HostBind[]): void {
+  const fileDest = new Set(binds.filter((b) => !b.isDir).map((b) => b.target));
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    const at = resolveInRoot(rootfs, m.destination);
+    if (existsSync(at)) continue;
+    const isFile = isBindMount(m) && [...fileDest].some((t) => t.endsWith(`binds/${bindIndex(spec, i)}`));
+    mkdirSync(isFile ? dirname(at) : at, { recursive: true });
+    if (isFile) closeSync(openSync(at, 'a'));
+  }
+}
+
+/** The index among the spec's bind mounts of mount `i` (bind targets are numbered in that order). */
+function bindIndex(spec: RunnableSpec, i: number): number {
+  return (spec.mounts ?? []).slice(0, i).filter(isBindMount).length;
+}
+
 /** A container's binds and create fields, its share paths under `prefix` (a pod member's `c/<cid>/`). */
 function prepareIn(spec: RunnableSpec, bundleDir: string, rootfs: string, prefix: string): PreparedContainer {
   const agent = buildAgentConfig(spec, bundleDir, undefined, prefix);
+  if (spec.root.readonly) makeMountPoints(spec, rootfs, agent.binds);
   // root.readonly is enforced on the host: the VMM itself cannot write a read-only root
   return { binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: Boolean(spec.root.readonly) }, ...agent.binds], config: agent.fields };
 }

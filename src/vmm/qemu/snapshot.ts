@@ -37,7 +37,7 @@ function receiveInto(sock: string, file: string): { server: Server; done: Promis
 
 /** Stops the VM, writes its device state to `stateFile` and quits QEMU. */
 export async function saveState(stateDir: string, stateFile: string, timeoutMs: number): Promise<void> {
-  const sock = join(stateDir, 'migrate.sock');
+  const sock = join(stateDir, 'mig.sock');
   const rx = receiveInto(sock, stateFile);
   const q = await QmpClient.open(join(stateDir, 'qmp.sock'));
   try {
@@ -79,7 +79,7 @@ async function sendFile(sock: string, file: string, end: number): Promise<void> 
 /** Drives a QEMU started with `-incoming defer` through the restore from `stateFile` and resumes it. */
 export async function restoreState(stateDir: string, stateFile: string, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
-  const sock = join(stateDir, 'migrate.sock');
+  const sock = join(stateDir, 'mig.sock');
   const q = await openWhenUp(join(stateDir, 'qmp.sock'), end);
   try {
     await q.execute('migrate-set-capabilities', IGNORE_SHARED);

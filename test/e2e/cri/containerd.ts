@@ -1,5 +1,5 @@
 // A private containerd with its CRI plugin, for driving pods the way kubelet does. Everything of an
-// instance lives under one temp dir (/tmp/rind-cri-XXXXXX): config, root, state, sockets, runc state,
+// instance lives under one temp dir (/tmp/rcri-XXXXXX): config, root, state, sockets, runc state,
 // CNI config and IPAM, pod logs, image archives. The system containerd (if any) and /etc are never
 // touched. Verified with Debian's containerd 1.6.20, runc 1.1.5 and containernetworking-plugins on a
 // hybrid cgroup v1 host where root lacks CAP_SYS_RESOURCE.
@@ -35,13 +35,13 @@
 //       [...cri.containerd.runtimes.runc]
 //         runtime_type = "io.containerd.runc.v2"
 //         [...runtimes.runc.options]
-//           Root = "<dir>/runtimes/runc"   # runc --root; the default /run/containerd/runc/<ns>
+//           Root = "<dir>/r/runc"   # runc --root; the default /run/containerd/runc/<ns>
 //                                          # is the system containerd's
 //       [...cri.containerd.runtimes.rind]  # only with rindHandler(): same shim, rind as the binary
 //         runtime_type = "io.containerd.runc.v2"
 //         [...runtimes.rind.options]
 //           BinaryName = "<repo>/bin/rind"
-//           Root = "<dir>/runtimes/rind"
+//           Root = "<dir>/r/rind"
 //     [...cri.cni]
 //       bin_dir  = "/usr/lib/cni"          # Debian's plugins
 //       conf_dir = "<dir>/net.d"           # one conflist: bridge + host-local
@@ -75,7 +75,7 @@ import { busyboxImage, pauseImage, writeOciArchive, BUSYBOX_IMAGE, PAUSE_IMAGE }
 
 export const CNI_BIN_DIR = '/usr/lib/cni';
 export const DEFAULT_SUBNET = '10.231.0.0/24';
-const PREFIX = 'rind-cri-';
+const PREFIX = 'rcri-'; // short: rind's unix sockets live under <runtime root>/k8s.io/<64-hex id>/ (sun_path: 107 bytes)
 const NS = 'k8s.io';
 const CNI_CACHE = '/var/lib/cni/results'; // libcni's default cacheDir; containerd 1.6 has no setting for it
 
@@ -86,7 +86,7 @@ export interface RuntimeHandler {
   runtimeType?: string;
   /** options.BinaryName: the OCI runtime the runc shim runs instead of runc. */
   binaryName?: string;
-  /** Further options.* entries (TOML scalars). Root is always set, to <dir>/runtimes/<name>. */
+  /** Further options.* entries (TOML scalars). Root is always set, to <dir>/r/<name>. */
   options?: Record<string, string | number | boolean>;
   /** pod_annotations passed through to the OCI spec (e.g. ["io.rind.*"]). */
   podAnnotations?: string[];
@@ -158,7 +158,7 @@ function tomlValue(v: string | number | boolean): string {
 }
 
 export function runtimeRoot(dir: string, handler: string): string {
-  return join(dir, 'runtimes', handler);
+  return join(dir, 'r', handler);
 }
 
 /** The containerd config.toml of an instance (documented in the header of this file). */
@@ -411,7 +411,7 @@ export async function startContainerd(opts: ContainerdOptions = {}): Promise<Con
   };
   const save = () => writeFileSync(join(dir, 'instance.json'), JSON.stringify(rec, null, 1));
   try {
-    for (const d of ['net.d', 'cni-ipam', 'pods', 'images', ...handlers.map((h) => join('runtimes', h.name))]) mkdirSync(join(dir, d), { recursive: true });
+    for (const d of ['net.d', 'cni-ipam', 'pods', 'images', ...handlers.map((h) => join('r', h.name))]) mkdirSync(join(dir, d), { recursive: true });
     // directories containerd and libcni create outside dir: remember which ones we brought into being
     mkdirTracked(CNI_CACHE, rec.createdDirs);
     mkdirTracked('/run/containerd/s', rec.createdDirs);
