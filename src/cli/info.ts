@@ -3,6 +3,8 @@
 import { resolveAccel, TCG_WARNING } from '../runtime/accel.js';
 import type { RuntimeContext } from '../runtime/context.js';
 import { writeErr } from '../daemon/context.js';
+import { rindEnv } from '../util/env.js';
+import { VMM_CAPS } from '../vmm/jail.js';
 
 async function accelLine(ctx: RuntimeContext): Promise<{ accel: string; reason: string }> {
   try {
@@ -24,7 +26,8 @@ export async function featuresJson(ctx: RuntimeContext): Promise<object> {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: '1.1.0',
-    hooks: [],
+    // all run on the host; createContainer/startContainer too (a VM's namespaces are not on the host)
+    hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
     mountOptions: ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'sync', 'async', 'relatime', 'norelatime',
       'strictatime', 'noatime', 'nodiratime', 'bind', 'rbind', 'private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared'],
     linux: {
@@ -39,6 +42,11 @@ export async function featuresJson(ctx: RuntimeContext): Promise<object> {
       'io.rind.accelerator': a.accel,
       'io.rind.accelerator.reason': a.reason,
       'io.rind.isolation': 'microvm',
+      'io.rind.guest.kinds': 'linux,unikernel',
+      'io.rind.unikernel.styles': 'io.rind.guest=unikernel,com.urunc.unikernel.*,runh-hermit-layout',
+      'io.rind.pods': 'io.kubernetes.cri.container-type,io.kubernetes.cri-o.ContainerType,shared-netns',
+      'io.rind.vmm.jail': rindEnv.jail() ? `pid,ipc,uts,mount namespaces; pivot_root; uid ${rindEnv.jailUidBase() > 0 ? 'per sandbox' : '0'}; caps ${VMM_CAPS.join(',')}; no_new_privs; qemu -sandbox on` : 'off (RIND_JAIL=0)',
+      'io.rind.unsupported': 'apparmorProfile,selinuxLabel (no LSM in the guest: ignored); checkpoint,restore',
     },
   };
 }
