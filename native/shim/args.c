@@ -21,7 +21,12 @@ const char shim_usage[] =
 	"or: rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
 	"[--ready-fd N]; jail options (any VMM mode): [--jail-ns pid,ipc,uts] [--jail-root DIR "
 	"[--jail-path PATH]... [--jail-path-ro PATH]...] [--rlimit NAME=N]... [--jail-uid UID "
-	"--jail-gid GID] [--jail-caps CAP,...|none] [--no-new-privs]";
+	"--jail-gid GID] [--jail-caps CAP,...|none] [--no-new-privs]; "
+	"also --bind-into, --unbind-in";
+
+const char shim_nsbind_usage[] =
+	"usage: rind-shim --bind-into PID [--bind SRC DST]... [--bind-ro SRC DST]...; "
+	"or: rind-shim --unbind-in PID DST...";
 
 static const char *const cap_names[] = {
 	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
@@ -231,6 +236,9 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 			o->serial = 1;
 		else if (!strcmp(a, "--no-new-privs"))
 			o->no_new_privs = 1;
+		else if (!strcmp(a, "--bind-into") || !strcmp(a, "--unbind-in"))
+			return fail(err, errlen, "%s must be the first argument (a one-shot mode of its own); %s",
+				    a, shim_nsbind_usage);
 		else if ((!strncmp(a, "--jail-", 7) || !strcmp(a, "--rlimit")) && need) {
 			if (jail_option(a, argv[i + 1], o, err, errlen) < 0)
 				return -1;
@@ -286,5 +294,56 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 	if (o->vmm_only && (o->console || o->tty))
 		return fail(err, errlen, "%s cannot be used with --vmm-only (no relay: the VMM inherits the "
 			    "shim's stdio)", o->console ? "--console-socket" : "--tty");
+	return 0;
+}
+
+int shim_is_nsbind(int argc, char **argv)
+{
+	return argc > 1 && (!strcmp(argv[1], "--bind-into") || !strcmp(argv[1], "--unbind-in"));
+}
+
+int shim_parse_nsbind(int argc, char **argv, struct shim_nsbind_args *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	if (!shim_is_nsbind(argc, argv))
+		return fail(err, errlen, "want --bind-into or --unbind-in first; %s", shim_nsbind_usage);
+	const char *mode = argv[1];
+	o->unbind = !strcmp(mode, "--unbind-in");
+	if (argc < 3)
+		return fail(err, errlen, "%s needs a PID; %s", mode, shim_nsbind_usage);
+	char *end;
+	errno = 0;
+	long pid = strtol(argv[2], &end, 10);
+	if (errno || end == argv[2] || *end || argv[2][0] == '-' || argv[2][0] == '+' || pid <= 0 || pid > INT_MAX)
+		return fail(err, errlen, "%s %s: want a process id", mode, argv[2]);
+	o->pid = (int)pid;
+	for (int i = 3; i < argc; i++) {
+		struct shim_nsbind b = { 0 };
+		if (o->unbind) {
+			b.dst = argv[i];
+		} else {
+			const char *a = argv[i];
+			b.ro = !strcmp(a, "--bind-ro");
+			if (!b.ro && strcmp(a, "--bind") != 0)
+				return fail(err, errlen, "--bind-into: unexpected %s (want --bind SRC DST or --bind-ro "
+					    "SRC DST)", a);
+			if (i + 2 >= argc)
+				return fail(err, errlen, "%s needs 2 arguments (SRC DST)", a);
+			b.src = argv[++i];
+			b.dst = argv[++i];
+			if (!b.src[0])
+				return fail(err, errlen, "%s: empty SRC", a);
+		}
+		if (b.dst[0] != '/')
+			return fail(err, errlen, "%s: DST %s: want an absolute path (it is resolved in the target's "
+				    "mount namespace)", mode, b.dst);
+		if (o->n >= SHIM_MAX_NSBINDS)
+			return fail(err, errlen, "%s: at most %d paths", mode, SHIM_MAX_NSBINDS);
+		o->b[o->n++] = b;
+	}
+	if (!o->n)
+		return fail(err, errlen, "%s %s: %s; %s", mode, argv[2],
+			    o->unbind ? "needs at least one DST" : "needs at least one --bind or --bind-ro",
+			    shim_nsbind_usage);
 	return 0;
 }

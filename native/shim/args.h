@@ -35,6 +35,19 @@ struct shim_args {
 	struct shim_rlimit rlimits[SHIM_MAX_RLIMITS];
 };
 
+/* the one-shot modes --bind-into PID and --unbind-in PID (nsbind.c): no state dir, no VMM */
+#define SHIM_MAX_NSBINDS 256
+struct shim_nsbind {
+	const char *src, *dst; /* src: NULL for --unbind-in */
+	int ro;                /* --bind-ro */
+};
+struct shim_nsbind_args {
+	int unbind;            /* --unbind-in */
+	int pid;               /* the process whose mount namespace is entered */
+	int n;
+	struct shim_nsbind b[SHIM_MAX_NSBINDS];
+};
+
 /* how --serial-console turns QEMU's wait status into the container's exit code */
 enum shim_exit_map {
 	EXIT_MAP_STATUS,     /* "status" (default): QEMU's exit code as it is, 128+signal */
@@ -42,6 +55,7 @@ enum shim_exit_map {
 };
 
 extern const char shim_usage[];
+extern const char shim_nsbind_usage[];
 
 /* the capability names --jail-caps takes ("chown" or "cap_chown"), by number; NULL past the end */
 const char *shim_cap_name(int cap);
@@ -52,5 +66,11 @@ int shim_parse_fd(const char *s);
  * argv[1..dashdash) for jail.c to walk). readyfd: the fd that --ready-fd names if it is open,
  * else -1. Returns 0, or -1 with a one-line reason in err. */
 int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *a, char *err, size_t errlen);
+
+/* argv[1] is --bind-into or --unbind-in */
+int shim_is_nsbind(int argc, char **argv);
+/* --bind-into PID (--bind SRC DST | --bind-ro SRC DST)... or --unbind-in PID DST...: DST absolute,
+ * at least one; returns 0, or -1 with a one-line reason in err */
+int shim_parse_nsbind(int argc, char **argv, struct shim_nsbind_args *o, char *err, size_t errlen);
 
 #endif

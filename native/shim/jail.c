@@ -25,10 +25,6 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
-#define RIND_MOUNT_ATTR_RDONLY 0x1ULL
-#define RIND_MOUNT_ATTR_NOSUID 0x2ULL
-#define RIND_MOUNT_ATTR_NODEV 0x4ULL
-#define RIND_MOUNT_ATTR_NOEXEC 0x8ULL
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
@@ -46,10 +42,6 @@ struct rind_cap_hdr {
 };
 struct rind_cap_data {
 	uint32_t effective, permitted, inheritable;
-};
-
-struct rind_mount_attr { /* struct mount_attr of mount_setattr(2) */
-	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -117,7 +109,7 @@ static unsigned long locked_flags(const char *dst)
 
 /* attrs (RIND_MOUNT_ATTR_*) on dst's mount and every mount below it (mount_setattr, Linux >= 5.12;
  * older kernels: a remount of the top mount only, keeping its locked flags) */
-static int set_mount_attrs(const char *dst, uint64_t attrs, const char *what, char *err, size_t errlen)
+int mount_set_attrs(const char *dst, uint64_t attrs, const char *what, char *err, size_t errlen)
 {
 	struct rind_mount_attr attr = { .attr_set = attrs };
 	if (syscall(SYS_mount_setattr, AT_FDCWD, dst, AT_RECURSIVE, &attr, sizeof attr) == 0)
@@ -142,7 +134,7 @@ static int set_mount_attrs(const char *dst, uint64_t attrs, const char *what, ch
 
 static int make_readonly(const char *dst, char *err, size_t errlen)
 {
-	return set_mount_attrs(dst, RIND_MOUNT_ATTR_RDONLY, "bind-ro", err, errlen);
+	return mount_set_attrs(dst, RIND_MOUNT_ATTR_RDONLY, "bind-ro", err, errlen);
 }
 
 static int has_opt(char **argv, int dashdash, const char *o1, const char *o2)
@@ -241,7 +233,7 @@ static int jail_bind(const char *root, const char *src, uint64_t attrs, char *er
 		if (in_jail(nested, sizeof nested, root, root) == 0)
 			umount2(nested, MNT_DETACH);
 	}
-	return attrs ? set_mount_attrs(dst, attrs, "jail", err, errlen) : 0;
+	return attrs ? mount_set_attrs(dst, attrs, "jail", err, errlen) : 0;
 }
 
 /* /bin, /lib, ... as on the host: a symlink (merged /usr) is copied, a directory bound read-only */

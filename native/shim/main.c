@@ -1,5 +1,6 @@
 /* rind-shim: orchestration only: the order of the set-up steps of the four modes (normal, --vmm-only,
- * --serial-console, --exec-socket) and who answers the ready fd; the steps live elsewhere, so none is done twice. */
+ * --serial-console, --exec-socket) and who answers the ready fd, or the one-shot --bind-into /
+ * --unbind-in (nsbind.c); the steps live elsewhere, so none is done twice. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <unistd.h>
@@ -72,6 +73,8 @@ int main(int argc, char **argv)
 	char err[1024];
 
 	proc_std_fds();
+	if (shim_is_nsbind(argc, argv))
+		nsbind_main(argc, argv);
 	signal(SIGPIPE, SIG_IGN); /* a vanished ready-fd reader must not kill us */
 	S.readyfd = proc_find_ready_fd(argc, argv);
 	proc_close_inherited(S.readyfd);

@@ -1,8 +1,9 @@
-/* rind-shim: state and prototypes shared by every file of the shim (main, state, proc, jail, vmm,
+/* rind-shim: state and prototypes shared by every file of the shim (main, state, proc, jail, vmm, nsbind,
  * relay, serial, tty, sock). One shim per container: everything is static, no heap, no threads. */
 #ifndef RIND_SHIM_H
 #define RIND_SHIM_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <termios.h>
 #include "args.h"
@@ -58,10 +59,24 @@ void proc_signals(void);
 void proc_child_reset(void);
 int proc_close_from(int lowfd);
 
+/* mount_setattr(2): struct mount_attr and the MOUNT_ATTR_* bits rind uses */
+#define RIND_MOUNT_ATTR_RDONLY 0x1ULL
+#define RIND_MOUNT_ATTR_NOSUID 0x2ULL
+#define RIND_MOUNT_ATTR_NODEV 0x4ULL
+#define RIND_MOUNT_ATTR_NOEXEC 0x8ULL
+struct rind_mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
 /* jail.c: what confines the VMM */
 void jail_join_cgroups(char **argv, const struct shim_args *a);
 int jail_apply(char **argv, const struct shim_args *a, char *err, size_t errlen);
 void jail_before_fork(const struct shim_args *a);
+/* attrs (RIND_MOUNT_ATTR_*) on dst's mount tree (mount_setattr, else a remount of the top one) */
+int mount_set_attrs(const char *dst, uint64_t attrs, const char *what, char *err, size_t errlen);
+
+/* nsbind.c: the one-shot --bind-into / --unbind-in (exits) */
+void nsbind_main(int argc, char **argv) __attribute__((noreturn));
 
 /* vmm.c: the VMM child */
 void vmm_spawn(char **argv, const struct shim_args *a);

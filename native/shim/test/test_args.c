@@ -224,6 +224,56 @@ static void test_jail_options(void)
 	CHECK(strlen(shim_usage) + 64 < sizeof E, "usage is %zu bytes", strlen(shim_usage));
 }
 
+static struct shim_nsbind_args NB;
+
+static int parse_nsbind(const char *const *list)
+{
+	static char *argv[MAXA];
+	int argc = 0;
+	argv[argc++] = (char *)"rind-shim";
+	for (; *list && argc < MAXA - 1; list++)
+		argv[argc++] = (char *)*list;
+	argv[argc] = NULL;
+	E[0] = 0;
+	CHECK(shim_is_nsbind(argc, argv) == (argc > 1 && (!strcmp(argv[1], "--bind-into") ||
+							  !strcmp(argv[1], "--unbind-in"))), "is_nsbind");
+	return shim_parse_nsbind(argc, argv, &NB, E, sizeof E);
+}
+#define NBP(...) parse_nsbind((const char *const[]){ __VA_ARGS__, NULL })
+#define NBERR(want, ...) expect_err(NBP(__VA_ARGS__), want, __LINE__)
+
+static void test_nsbind(void)
+{
+	int r = NBP("--bind-into", "4242", "--bind", "/host/rootfs", "/s/share/c/x/rootfs", "--bind-ro", "rel/src",
+		    "/s/share/c/x/binds/0", "--bind", "/f", "/s/share/c/x/binds/1");
+	CHECK(r == 0 && !NB.unbind && NB.pid == 4242 && NB.n == 3, "%s (n %d)", E, NB.n);
+	CHECK(!strcmp(NB.b[0].src, "/host/rootfs") && !strcmp(NB.b[0].dst, "/s/share/c/x/rootfs") && !NB.b[0].ro &&
+	      !strcmp(NB.b[1].src, "rel/src") && NB.b[1].ro && !NB.b[2].ro, "binds in order");
+	r = NBP("--unbind-in", "7", "/s/share/c/x/binds/1", "/s/share/c/x/rootfs");
+	CHECK(r == 0 && NB.unbind && NB.pid == 7 && NB.n == 2 && !NB.b[0].src &&
+	      !strcmp(NB.b[1].dst, "/s/share/c/x/rootfs"), "%s", E);
+	NBERR("--bind-into needs a PID; usage: rind-shim --bind-into PID", "--bind-into");
+	NBERR("--unbind-in needs a PID", "--unbind-in");
+	NBERR("--bind-into x: want a process id", "--bind-into", "x", "--bind", "/a", "/b");
+	NBERR("--bind-into 0: want a process id", "--bind-into", "0", "--bind", "/a", "/b");
+	NBERR("--bind-into -5: want a process id", "--bind-into", "-5", "--bind", "/a", "/b");
+	NBERR("--bind-into +5: want a process id", "--bind-into", "+5", "--bind", "/a", "/b");
+	NBERR("--bind-into 99999999999: want a process id", "--bind-into", "99999999999", "--bind", "/a", "/b");
+	NBERR("--bind-into 12: needs at least one --bind or --bind-ro", "--bind-into", "12");
+	NBERR("--unbind-in 12: needs at least one DST", "--unbind-in", "12");
+	NBERR("--bind-into: unexpected /a (want --bind SRC DST", "--bind-into", "1", "/a", "/b");
+	NBERR("--bind-into: unexpected --state", "--bind-into", "1", "--bind", "/a", "/b", "--state", "/s");
+	NBERR("--bind-ro needs 2 arguments (SRC DST)", "--bind-into", "1", "--bind-ro", "/a");
+	NBERR("--bind: empty SRC", "--bind-into", "1", "--bind", "", "/b");
+	NBERR("--bind-into: DST b: want an absolute path", "--bind-into", "1", "--bind", "/a", "b");
+	NBERR("--unbind-in: DST rel: want an absolute path", "--unbind-in", "1", "/ok", "rel");
+	NBERR("want --bind-into or --unbind-in first", "--state", "/s", "--bind-into", "1");
+	/* in the other modes they are not options */
+	ERR("--bind-into must be the first argument", -1, "--state", "/s", "--bind-into", "1", "--", "/q");
+	ERR("--unbind-in must be the first argument", -1, "--exec-socket", "/e", "--unbind-in", "1", "/d");
+	CHECK(strstr(shim_usage, "--bind-into") != NULL, "usage: %s", shim_usage);
+}
+
 static void test_parse_fd(void)
 {
 	CHECK(shim_parse_fd("0") == 0 && shim_parse_fd("17") == 17 && shim_parse_fd("2147483647") == 2147483647, "ok");
@@ -238,6 +288,7 @@ int main(void)
 	test_vmm_only_mode();
 	test_serial_mode();
 	test_jail_options();
+	test_nsbind();
 	test_parse_fd();
 	printf("args: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
