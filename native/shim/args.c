@@ -21,7 +21,7 @@ const char shim_usage[] =
 	"or: rind-shim --exec-socket PATH --state DIR [--console-socket PATH | --tty] "
 	"[--ready-fd N]; jail options (any VMM mode): [--jail-ns pid,ipc,uts] [--jail-root DIR "
 	"[--jail-path PATH]... [--jail-path-ro PATH]...] [--rlimit NAME=N]... [--jail-uid UID "
-	"--jail-gid GID] [--jail-caps CAP,...|none] [--no-new-privs]; "
+	"--jail-gid GID] [--jail-caps CAP,...|none] [--no-new-privs]; any mode: [--shim-root DIR]; "
 	"also --bind-into, --unbind-in";
 
 const char shim_nsbind_usage[] =
@@ -81,7 +81,7 @@ static int one_arg(const char *a)
 	static const char *const with[] = {
 		"--state", "--cgroup-procs", "--console-socket", "--ready-fd", "--netns", "--exec-socket",
 		"--exit-map", "--jail-root", "--jail-path", "--jail-path-ro", "--jail-ns", "--jail-caps",
-		"--jail-uid", "--jail-gid", "--rlimit",
+		"--jail-uid", "--jail-gid", "--rlimit", "--shim-root",
 	};
 	for (size_t i = 0; i < sizeof with / sizeof with[0]; i++)
 		if (!strcmp(a, with[i]))
@@ -236,6 +236,12 @@ int shim_parse_args(int argc, char **argv, int readyfd, struct shim_args *o, cha
 			o->serial = 1;
 		else if (!strcmp(a, "--no-new-privs"))
 			o->no_new_privs = 1;
+		else if (!strcmp(a, "--shim-root")) {
+			const char *v = argv[i + 1];
+			if (v[0] != '/' || v[strspn(v, "/")] == 0)
+				return fail(err, errlen, "--shim-root %s: want an absolute path other than /", v);
+			o->shim_root = v;
+		}
 		else if (!strcmp(a, "--bind-into") || !strcmp(a, "--unbind-in"))
 			return fail(err, errlen, "%s must be the first argument (a one-shot mode of its own); %s",
 				    a, shim_nsbind_usage);

@@ -33,6 +33,7 @@ struct shim_args {
 	long long uid, gid;    /* --jail-uid / --jail-gid, -1: unchanged */
 	int n_rlimits;         /* --rlimit NAME=N... */
 	struct shim_rlimit rlimits[SHIM_MAX_RLIMITS];
+	const char *shim_root; /* --shim-root DIR: the shim itself pivots into DIR once the VMM runs */
 };
 
 /* the one-shot modes --bind-into PID and --unbind-in PID (nsbind.c): no state dir, no VMM */

@@ -17,7 +17,7 @@ trap 'rm -f "$tmp"; rmdir "$out" 2>/dev/null || true' EXIT
 musl-gcc -static -Os -s -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections \
 	-iquote "$native/../proto" -o "$tmp" \
 	"$here/main.c" "$here/state.c" "$here/proc.c" "$here/jail.c" "$here/vmm.c" "$here/relay.c" "$here/serial.c" \
-	"$here/frame_parse.c" "$here/tty.c" "$here/sock.c" "$here/args.c" "$here/nsbind.c" >&2
+	"$here/frame_parse.c" "$here/tty.c" "$here/sock.c" "$here/args.c" "$here/nsbind.c" "$here/shimroot.c" >&2
 mv -f "$tmp" "$out/rind-shim"
 trap - EXIT
 echo "$out/rind-shim"

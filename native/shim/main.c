@@ -11,7 +11,7 @@
 
 struct shim S = {
 	.statefd = -1, .logfd = -1, .readyfd = -1, .sigfd = -1, .sock = -1,
-	.in_fd = -1, .out_fd = 1, .err_fd = 2, .winsz_fd = -1, .raw_fd = -1,
+	.in_fd = -1, .out_fd = 1, .err_fd = 2, .winsz_fd = -1, .raw_fd = -1, .nullfd = -1,
 };
 
 static void terminal_setup(const struct shim_args *a)
@@ -42,8 +42,10 @@ static void run_exec(const struct shim_args *a)
 	if (S.sock < 0)
 		setup_fail("%s", err);
 	terminal_setup(a);
+	shim_root_enter(a->shim_root);
 	ready_ok();
-	shim_log("exec: connected to %s (%s)", a->exec_sock, how());
+	shim_log("exec: connected to %s (%s)%s%s", a->exec_sock, how(), a->shim_root ? ", root " : "",
+		 a->shim_root ? a->shim_root : "");
 	if (S.mode == MODE_CONSOLE)
 		proc_stdio_to_null();
 	relay_run();
@@ -55,9 +57,11 @@ static void run_vmm(char **argv, const struct shim_args *a)
 	if (!a->vmm_only)
 		terminal_setup(a);
 	vmm_spawn(argv, a);
+	shim_root_enter(a->shim_root); /* from here on, the shim uses only fds it holds */
 	ready_ok();
-	shim_log("started %s, pid %d (%s%s)", argv[a->dashdash + 1], (int)S.qemu,
-		 a->vmm_only ? "vmm only" : how(), a->serial ? ", serial console" : "");
+	shim_log("started %s, pid %d (%s%s%s%s)", argv[a->dashdash + 1], (int)S.qemu,
+		 a->vmm_only ? "vmm only" : how(), a->serial ? ", serial console" : "",
+		 a->shim_root ? ", shim root " : "", a->shim_root ? a->shim_root : "");
 	if (a->vmm_only)
 		vmm_wait();
 	if (S.mode == MODE_CONSOLE)

@@ -78,7 +78,7 @@ void proc_close_inherited(int keep)
  * the engine's pipes would keep `out=$(rind run -d ...)` waiting for an EOF until the container ends */
 void proc_stdio_to_null(void)
 {
-	int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int n = S.nullfd >= 0 ? S.nullfd : open("/dev/null", O_RDWR | O_CLOEXEC); /* --shim-root: opened before */
 	if (n < 0) {
 		shim_log("open /dev/null: %s (stdio kept)", strerror(errno));
 		return;
@@ -87,6 +87,7 @@ void proc_stdio_to_null(void)
 		if (dup2(n, fd) < 0)
 			shim_log("dup2 /dev/null onto %d: %s", fd, strerror(errno));
 	close(n);
+	S.nullfd = -1;
 }
 
 void proc_signals(void)

@@ -1,5 +1,5 @@
 /* rind-shim: state and prototypes shared by every file of the shim (main, state, proc, jail, vmm, nsbind,
- * relay, serial, tty, sock). One shim per container: everything is static, no heap, no threads. */
+ * shimroot, relay, serial, tty, sock). One shim per container: everything is static, no heap, no threads. */
 #ifndef RIND_SHIM_H
 #define RIND_SHIM_H
 #include <stddef.h>
@@ -31,6 +31,7 @@ struct shim {
 	int err_fd;       /* STDERR frames go here (== out_fd with a terminal) */
 	int winsz_fd;     /* terminal to read the window size of, -1: none */
 	int raw_fd;       /* terminal put in raw mode that must be restored, -1: none */
+	int nullfd;       /* /dev/null opened before --shim-root (the host's, not the rootfs's), -1: none */
 	struct termios raw_saved;
 	int exit_seen;    /* an EXIT frame arrived */
 	int exit_code;    /* its code */
@@ -77,6 +78,9 @@ int mount_set_attrs(const char *dst, uint64_t attrs, const char *what, char *err
 
 /* nsbind.c: the one-shot --bind-into / --unbind-in (exits) */
 void nsbind_main(int argc, char **argv) __attribute__((noreturn));
+
+/* shimroot.c: --shim-root, the shim's own mount namespace rooted in the container's rootfs */
+void shim_root_enter(const char *dir);
 
 /* vmm.c: the VMM child */
 void vmm_spawn(char **argv, const struct shim_args *a);

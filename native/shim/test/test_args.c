@@ -224,6 +224,25 @@ static void test_jail_options(void)
 	CHECK(strlen(shim_usage) + 64 < sizeof E, "usage is %zu bytes", strlen(shim_usage));
 }
 
+static void test_shim_root(void)
+{
+	CHECK(P(-1, "--state", "/s", "--", "/q") == 0 && !A.shim_root, "off by default");
+	CHECK(P(-1, "--state", "/s", "--shim-root", "/b/rootfs", "--console-socket", "/c", "--", "/q") == 0 &&
+	      !strcmp(A.shim_root, "/b/rootfs") && A.dashdash == 7, "%s", E);
+	CHECK(P(-1, "--vmm-only", "--state", "/s", "--shim-root", "/r", "--", "/q") == 0 && A.shim_root, "%s", E);
+	CHECK(P(-1, "--serial-console", "--state", "/s", "--shim-root", "/r", "--", "/q") == 0 && A.shim_root, "%s", E);
+	/* an exec shim (a pod member's waitable pid) takes it too: no VMM, its own rootfs */
+	CHECK(P(-1, "--exec-socket", "/e", "--state", "/s", "--shim-root", "/r") == 0 && !strcmp(A.shim_root, "/r"),
+	      "%s", E);
+	CHECK(P(-1, "--state", "/s", "--", "/q", "--shim-root", "/r") == 0 && !A.shim_root, "after --: QEMU's");
+	ERR("--shim-root r: want an absolute path other than /", -1, "--state", "/s", "--shim-root", "r", "--", "/q");
+	ERR("--shim-root /: want an absolute path other than /", -1, "--state", "/s", "--shim-root", "/", "--", "/q");
+	ERR("--shim-root //: want an absolute path other than /", -1, "--state", "/s", "--shim-root", "//", "--", "/q");
+	ERR("--shim-root : want", -1, "--state", "/s", "--shim-root", "", "--", "/q");
+	ERR("--shim-root needs 1 argument", -1, "--state", "/s", "--shim-root", "--", "/q");
+	CHECK(strstr(shim_usage, "[--shim-root DIR]") != NULL, "usage: %s", shim_usage);
+}
+
 static struct shim_nsbind_args NB;
 
 static int parse_nsbind(const char *const *list)
@@ -288,6 +307,7 @@ int main(void)
 	test_vmm_only_mode();
 	test_serial_mode();
 	test_jail_options();
+	test_shim_root();
 	test_nsbind();
 	test_parse_fd();
 	printf("args: %d checks, %d failures\n", checks, failures);
