@@ -4,7 +4,9 @@
 // the daemon's CPU during the call (all its threads, /proc/PID/task/*/schedstat, and the helpers it
 // waited for) and the rind-shims' (a shim born in the call: all of it); for runc create, the container's
 // `runc init` up to the call's end. QEMU and the guest are the VM itself: not counted.
-// Usage (root): node dist/bench/cli-cost.js [--n N] [--no-node] [--json FILE]
+// Usage (root): node dist/bench/cli-cost.js [--n N] [--no-node] [--netns] [--json FILE] [--rind PATH (another build of bin/rind)]
+// --netns: every container joins a network namespace made for it beforehand, as Podman and CRI do (by default
+// the spec asks for a new one, as `ctr run` does: rind then makes it with `ip netns add`).
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -13,12 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { defaultSpec } from '../src/oci/default-spec.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RIND = join(REPO, 'bin', 'rind');
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const RIND = flag('--rind') ?? join(REPO, 'bin', 'rind');
 const N = Number(flag('--n')) || 10;
 const withNode = !args.includes('--no-node');
 const jsonOut = flag('--json');
+/** engine-style: each container joins a network namespace made for it beforehand (Podman, CRI), not counted */
+const withNetns = args.includes('--netns');
 const VERBS = ['create', 'start', 'state', 'exec', 'kill', 'delete', 'list', '--version'] as const;
 type Verb = (typeof VERBS)[number];
 const TICK_MS = 1000 / 100; // USER_HZ
@@ -33,11 +37,28 @@ function bundle(): string {
   for (const a of ['true', 'sleep', 'sh']) symlinkSync('busybox', join(dir, 'rootfs', 'bin', a));
   for (const d of ['proc', 'sys', 'dev', 'tmp', 'etc']) mkdirSync(join(dir, 'rootfs', d));
   writeFileSync(join(dir, 'rootfs', 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(specFor()));
+  return dir;
+}
+
+function specFor(netnsPath?: string, rootfs = 'rootfs'): any {
   const spec = defaultSpec() as any;
   spec.process.args = ['/bin/sleep', '100000'];
   spec.process.terminal = false;
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-  return dir;
+  spec.root.path = rootfs;
+  if (netnsPath) spec.linux.namespaces = spec.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: netnsPath } : n));
+  return spec;
+}
+
+/** --netns: a bundle joining its own, already made network namespace (same rootfs); undone by the returned function. */
+function engineBundle(shared: string, name: string): { dir: string; done: () => void } {
+  const ns = `rind-cli-cost-${process.pid}-${name}`;
+  const r = spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`ip netns add ${ns} failed`);
+  const dir = join(work, `bundle-${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(specFor(`/run/netns/${ns}`, join(shared, 'rootfs'))));
+  return { dir, done: () => void spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }) };
 }
 
 /** CPU ms of one process (all threads; with reaped children when asked), or 0 if it is gone. */
@@ -150,15 +171,19 @@ async function measure(rt: Runtime, b: string): Promise<{ costs: Record<Verb, nu
     return ms;
   };
   // warm caches (template, accelerator verdict, page cache) before anything counts
+  const bundleFor = (id: string) => (withNetns ? engineBundle(b, `${rt.name}-${id}`) : { dir: b, done: () => undefined });
   const warm = async (id: string) => {
-    timedCall(rt.bin, ['--root', root, 'create', '--bundle', b, id], rt.env);
+    const wb = bundleFor(id);
+    timedCall(rt.bin, ['--root', root, 'create', '--bundle', wb.dir, id], rt.env);
     timedCall(rt.bin, ['--root', root, 'delete', '--force', id], rt.env);
+    wb.done();
   };
   await warm('warm');
   for (let i = 0; i < N; i++) {
     const id = `c${i}`;
     const pidFile = join(work, `${rt.name}-${id}.pid`);
-    call('create', ['create', '--bundle', b, '--pid-file', pidFile, id], pidFile);
+    const cb = bundleFor(id);
+    call('create', ['create', '--bundle', cb.dir, '--pid-file', pidFile, id], pidFile);
     const pid = pidOf(pidFile);
     call('start', ['start', id]);
     call('state', ['state', id]);
@@ -167,6 +192,7 @@ async function measure(rt: Runtime, b: string): Promise<{ costs: Record<Verb, nu
     await waitGone(pid, 60_000);
     shims.delete(pid!);
     call('delete', ['delete', id]);
+    cb.done();
     call('list', ['list']);
     call('--version', ['--version']);
     process.stderr.write(`\r${rt.name}: ${i + 1}/${N}   `);
@@ -201,7 +227,7 @@ try {
   });
   const w = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ');
-  process.stdout.write(`cli-cost: CPU per call, mean of N=${N}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(`cli-cost: CPU per call, mean of N=${N}${withNetns ? ', each container joins a netns made for it (engine-style)' : ', the spec asks for a new netns'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   process.stdout.write(`${line(cols)}\n${rows.map(line).join('\n')}\n`);
   if (daemonStartMs !== undefined) process.stdout.write(`rind daemon start (first call on a root, once per idle period): ${daemonStartMs.toFixed(0)} ms CPU\n`);
   const worst = Math.max(...VERBS.map((v) => mean(results.rind[v]) / mean(results.runc[v])));
