@@ -1,5 +1,6 @@
-// Binds host paths into the mount namespace of a running process (a VM's VMM, whose share is private to it),
-// and takes them out again. Uses util-linux nsenter + mount; read-only binds are remounted read-only.
+// Binds host paths into the mount namespace of a running VMM (a pod member's rootfs and binds go into
+// its share while they stay invisible on the host), and takes them out again, via rind-shim's
+// --bind-into/--unbind-in (open_tree in the host's namespace, move_mount in the VMM's: works in its jail).
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,15 +14,6 @@ export interface NsBind {
   readonly: boolean;
 }
 
-function inMountNs(pid: number, args: string[]): void {
-  try {
-    execFileSync('nsenter', [`--mount=/proc/${pid}/ns/mnt`, '--', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    const err = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split('\n')[0];
-    throw new RindError(`${args.join(' ')} in the VM's mount namespace failed: ${err}`);
-  }
-}
-
 function makeMountPoint(b: NsBind): void {
   if (b.isDir) mkdirSync(b.target, { recursive: true });
   else {
@@ -30,29 +22,28 @@ function makeMountPoint(b: NsBind): void {
   }
 }
 
-/** Binds every source at its target inside `pid`'s mount namespace; on failure undoes what it did. */
-export function bindInto(pid: number, binds: NsBind[]): void {
-  const done: string[] = [];
+function shimCall(shim: string, args: string[]): void {
   try {
-    for (const b of binds) {
-      makeMountPoint(b);
-      inMountNs(pid, ['mount', '--rbind', b.source, b.target]);
-      done.push(b.target);
-      if (b.readonly) inMountNs(pid, ['mount', '-o', 'remount,bind,ro', b.target]);
-    }
+    execFileSync(shim, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    unbindFrom(pid, done);
-    throw e;
+    const err = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split('\n').pop() ?? '';
+    throw new RindError(err.replace(/^error:\s*/, ''));
   }
 }
 
-/** Lazily unmounts targets inside `pid`'s mount namespace (missing ones are fine). */
-export function unbindFrom(pid: number, targets: string[]): void {
-  for (const t of [...targets].reverse()) {
-    try {
-      execFileSync('nsenter', [`--mount=/proc/${pid}/ns/mnt`, '--', 'umount', '-l', t], { stdio: 'ignore' });
-    } catch {
-      /* not mounted (the VM may be gone) */
-    }
+/** Binds every source at its target inside `pid`'s mount namespace, all or none. */
+export function bindInto(shim: string, pid: number, binds: NsBind[]): void {
+  if (!binds.length) return;
+  for (const b of binds) makeMountPoint(b);
+  shimCall(shim, ['--bind-into', String(pid), ...binds.flatMap((b) => [b.readonly ? '--bind-ro' : '--bind', b.source, b.target])]);
+}
+
+/** Lazily unmounts targets inside `pid`'s mount namespace (missing ones are fine); never throws. */
+export function unbindFrom(shim: string, pid: number, targets: string[]): void {
+  if (!targets.length) return;
+  try {
+    shimCall(shim, ['--unbind-in', String(pid), ...targets]);
+  } catch {
+    /* the VM is gone, or nothing was mounted */
   }
 }

@@ -68,7 +68,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     const record = reserveRecord(ctx, id, bundle, terminal, id);
     try {
       const sb = await launchSandbox(ctx, {
-        id, spec: bundle.spec, guest, accel: verdict.accel, prepared, consoleSocket: req.consoleSocket, foreground: req.foreground, terminal,
+        id, spec: bundle.spec, guest, accel: verdict.accel, prepared, rootfs: bundle.rootfs, consoleSocket: req.consoleSocket, foreground: req.foreground, terminal,
         pod: role.role === 'sandbox',
         onShim: (pid, startTime) => ctx.store.write(Object.assign(record, { shimPid: pid, shimStartTime: startTime })),
       });

@@ -48,11 +48,12 @@ export async function createMember(ctx: RuntimeContext, rec: ContainerRecord, r:
   const binds = shareBinds(ctx, r.sandbox, prepared);
   addMember(ctx, r.sandbox, r.id);
   ctx.store.write(Object.assign(rec, { binds: binds.map((b) => b.target) }));
-  bindInto(sb.vmm, binds);
+  bindInto(shimBinary(), sb.vmm, binds);
   const { port, dir } = claimPort(ctx, r.sandbox, sb.guest.execPorts, `container ${r.id}`);
   rec.port = port;
   ctx.store.write(rec);
-  const args = ['--exec-socket', ctx.store.path(r.sandbox, `exec${port}.sock`), '--state', ctx.store.dir(r.id), '--ready-fd', '3'];
+  // the member's waitable pid shows the member's rootfs from the host (podman cp, nsenter -t PID -m)
+  const args = ['--exec-socket', ctx.store.path(r.sandbox, `exec${port}.sock`), '--state', ctx.store.dir(r.id), '--ready-fd', '3', '--shim-root', r.bundle.rootfs];
   if (r.terminal) args.push(...(r.consoleSocket ? ['--console-socket', r.consoleSocket] : ['--tty']));
   const h = await spawnShim(shimBinary(), args, {
     keepRef: Boolean(r.foreground), stateDir: ctx.store.dir(r.id), what: `the shim of container ${r.id}`,
@@ -76,7 +77,7 @@ export async function removeMemberTraces(ctx: RuntimeContext, rec: ContainerReco
   } catch {
     /* the sandbox is gone: nothing of the member is left in a VM */
   }
-  if (pid) unbindFrom(pid, rec.binds ?? []);
+  if (pid) unbindFrom(shimBinary(), pid, rec.binds ?? []);
   rmSync(join(dir, 'share', 'c', rec.id), { recursive: true, force: true }); // mount points only: the binds live in the VM's namespace
   signalShim(rec.shimPid, rec.shimStartTime, 9);
   if (rec.port !== undefined) releasePort(ctx, sandbox, rec.port);

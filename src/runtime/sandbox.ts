@@ -34,6 +34,8 @@ export interface SandboxRequest {
   accel: 'kvm' | 'tcg';
   /** the first container's binds (a one-container sandbox) */
   prepared: PreparedContainer;
+  /** its rootfs on the host: the shim's own root (podman cp, nsenter) */
+  rootfs: string;
   consoleSocket?: string;
   /** foreground `run`: keep the shim in our session and use our stdio as its terminal */
   foreground?: boolean;
@@ -85,6 +87,7 @@ export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): P
   const shimReq = {
     shim: shimBinary(), binary: vmm.binary(), stateDir: dir, cgroupProcs: cg.procsFiles, binds: req.prepared.binds,
     netns: net.netns, consoleSocket: req.consoleSocket, tty: req.terminal && !req.consoleSocket, console: req.guest.stdio === 'console',
+    shimRoot: req.rootfs,
   };
   const a: Attempt = { ctx, req, rec, vmm, shimReq };
   const template = await templateFor(ctx, req.spec, { guest: req.guest, vmm, shape, cgroupProcs: cg.procsFiles });

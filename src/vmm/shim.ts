@@ -43,6 +43,8 @@ export interface ShimRequest {
   stdio?: ShimStdio;
   /** the VMM's confinement (vmm/jail.ts); undefined: unconfined */
   jail?: JailSpec;
+  /** the shim's own root once the VMM runs: the container's rootfs, so tools entering the waitable pid see the container's files */
+  shimRoot?: string;
 }
 
 export interface ShimHandle {
@@ -63,6 +65,7 @@ export function shimArgs(r: ShimRequest): string[] {
   if (r.consoleSocket) args.push('--console-socket', r.consoleSocket);
   else if (r.tty) args.push('--tty');
   if (r.jail) args.push(...jailArgs(r.jail));
+  if (r.shimRoot) args.push('--shim-root', r.shimRoot);
   return [...args, '--', r.binary, ...r.argv];
 }
 

@@ -3,7 +3,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, symlinkSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, symlinkSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { RIND, REPO, waitFor } from './harness.js';
@@ -115,6 +115,24 @@ describe('podman --runtime rind', () => {
     assert.equal(r.status, 0, r.stderr);
     await waitFor(() => Number(podman('inspect', 'flaky', '--format', '{{.RestartCount}}').stdout.trim()) >= 1, 120_000);
     assert.equal(podman('rm', '-f', 'flaky').status, 0);
+  });
+
+  test('podman cp into and out of a running container reaches the container, never the host', () => {
+    assert.equal(podman('run', '-d', '--name', 'cpme', '--network', 'none', IMAGE, 'sleep', '1000').status, 0);
+    const hostFile = join(work, 'cp-in.txt');
+    writeFileSync(hostFile, 'copied in\n');
+    const marker = `/tmp/rind-cp-${process.pid}`;
+    const cin = podman('cp', hostFile, `cpme:${marker}`);
+    assert.equal(cin.status, 0, cin.stderr);
+    assert.ok(!existsSync(marker), 'podman cp wrote into the host filesystem');
+    assert.equal(podman('exec', 'cpme', 'cat', marker).stdout, 'copied in\n', 'the file is inside the container');
+    assert.equal(podman('exec', 'cpme', 'sh', '-c', 'echo from-guest > /tmp/out.txt').status, 0);
+    const out = join(work, 'cp-out.txt');
+    const cout = podman('cp', 'cpme:/tmp/out.txt', out);
+    assert.equal(cout.status, 0, cout.stderr);
+    assert.equal(readFileSync(out, 'utf8'), 'from-guest\n');
+    assert.notEqual(podman('cp', 'cpme:/etc/shadow', join(work, 'shadow')).status, 0, 'the host\'s /etc/shadow is not the container\'s');
+    assert.equal(podman('rm', '-f', 'cpme').status, 0);
   });
 
   test('a unikernel image: run -d -p answers on the published port; exec is refused clearly', async () => {
