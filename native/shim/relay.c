@@ -340,8 +340,10 @@ static void exec_check_end(void)
 			shim_finish(S.exit_code);
 		}
 	} else if (!sock_open) {
-		shim_log("vm went away before the exec'd process reported an exit status; exit code 255");
-		shim_finish(255);
+		/* the VM is gone and every process in it with it, as if SIGKILLed: pod members and exec'd
+		 * processes report 137 (a protocol violation still gives 255) */
+		shim_log("vm went away before the process reported an exit status; exit code 137");
+		shim_finish(137);
 	}
 }
 
