@@ -14,7 +14,7 @@ import { RindError } from '../util/errors.js';
 import { forwardSignalsTo } from '../host/proc.js';
 import { registerBench } from './bench.js';
 import { rindEnv } from '../util/env.js';
-import { callPath, currentCall, writeOut } from '../daemon/context.js';
+import { callPath, callUptimeMs, currentCall, writeOut } from '../daemon/context.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -68,7 +68,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .argument('<id>')
     .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean; keep?: boolean }) => {
       const c = ctx();
-      const cliMs = performance.now();
+      const cliMs = callUptimeMs(); // until the CLI got here: process start-up, or the daemon's dispatch
       const created = await (await lc()).createContainer(c, { id, bundle: callPath(o.bundle), pidFile: callPath(o.pidFile), consoleSocket: o.consoleSocket, foreground: !o.detach });
       const t = performance.now();
       await (await lc()).startContainer(c, id);
@@ -80,7 +80,7 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       const code = await created.exited;
       const workloadMs = performance.now() - t2;
       if (!o.keep) await (await lc()).deleteContainer(c, id, true);
-      recordTimings({ id, cliStartMs: Math.round(cliMs), bootMs: created.timings.bootMs, createMs: created.timings.createMs, startMs: Math.round(startMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(performance.now()) });
+      recordTimings({ id, cliStartMs: Math.round(cliMs), bootMs: created.timings.bootMs, createMs: created.timings.createMs, startMs: Math.round(startMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(callUptimeMs()) });
       setExit(code ?? 255);
     });
 

@@ -13,6 +13,8 @@ export interface ClientChild {
 }
 
 export interface CallContext {
+  /** performance.now() when the daemon took the call (a CLI process starts at 0) */
+  t0: number;
   env: Readonly<Record<string, string | undefined>>;
   /** the caller's working directory (absolute) */
   cwd: string;
@@ -39,6 +41,11 @@ export function runInCall<T>(call: CallContext, fn: () => T): T {
 /** The environment of this call (the caller's, in the daemon). */
 export function callEnv(): Readonly<Record<string, string | undefined>> {
   return calls.getStore()?.env ?? process.env;
+}
+
+/** Milliseconds since this call began (in the Node CLI: since the process started). */
+export function callUptimeMs(): number {
+  return performance.now() - (calls.getStore()?.t0 ?? 0);
 }
 
 export function callCwd(): string {

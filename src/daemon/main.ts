@@ -4,9 +4,10 @@
 // everything is on disk, so it may be killed at any moment. Exits after RIND_DAEMON_IDLE_MS without a
 // call, when its socket is removed (the root is gone), when its build changes, or on SIGTERM.
 import { createServer, type Server, type Socket } from 'node:net';
-import { closeSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
 import { currentCall, runInCall, type CallContext } from './context.js';
 import { Session } from './session.js';
@@ -76,11 +77,28 @@ function identity(path: string | undefined): string {
   }
 }
 
+/** dist/src: the compiled modules this daemon runs (and imports lazily). */
+const DIST_SRC = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** The newest mtime (ms) of the files below dir: a build that wrote a module after we started loading ours. */
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      newest = Math.max(newest, e.isDirectory() ? newestMtimeMs(p) : statSync(p).mtimeMs);
+    }
+  } catch {
+    /* a build is replacing it: the next look decides */
+  }
+  return newest;
+}
+
 /** A few throwaway calls load every module a call needs and warm the JIT before the first engine call. */
 async function warmUp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rindd-warm-'));
   const call: CallContext = {
-    env: {}, cwd: '/', out: () => undefined, err: () => undefined,
+    t0: performance.now(), env: {}, cwd: '/', out: () => undefined, err: () => undefined,
     spawn: () => Promise.reject(new Error('no client')),
   };
   try {
@@ -171,7 +189,10 @@ async function run(): Promise<void> {
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
   setInterval(() => {
     if (identity(cfg.socket) !== socketId) retire('its socket was removed or replaced');
+    // rebuilt (tsc rewrites the stamp file too), or, in our first minute, started while a build was still
+    // writing dist/ (2 ms a look): lazily imported modules would not match the ones we loaded
     else if (identity(cfg.stamp) !== stampId) retire('rind was rebuilt');
+    else if (performance.now() < 60_000 && newestMtimeMs(DIST_SRC) > performance.timeOrigin) retire('rind was being rebuilt when it started');
   }, WATCH_MS).unref();
 
   await warmUp().catch((e: Error) => log(`warm-up: ${e.message}`));

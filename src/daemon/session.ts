@@ -126,6 +126,7 @@ export class Session {
     }
     this.send(encodeAck(process.pid));
     const call: CallContext = {
+      t0: performance.now(),
       env: callEnvOf(r),
       cwd: r.cwd,
       out: (c) => this.output(T.STDOUT, c),

@@ -82,7 +82,7 @@ test('the subcommand skips global flags and their values; path variables are the
   assert.equal(subcommand(['--version']), undefined);
   const env = callEnvOf({ argv: [], cwd: '/home/u', env: { RIND_KERNEL: 'k/vmlinux', RIND_ACCEL: 'tcg', RIND_CACHE: '/c' } });
   assert.deepEqual(env, { RIND_KERNEL: '/home/u/k/vmlinux', RIND_ACCEL: 'tcg', RIND_CACHE: '/c' });
-  const call = { env: { RIND_ACCEL: 'kvm' }, cwd: '/w', out: () => undefined, err: () => undefined, spawn: () => Promise.reject(new Error('no')) };
+  const call = { t0: 0, env: { RIND_ACCEL: 'kvm' }, cwd: '/w', out: () => undefined, err: () => undefined, spawn: () => Promise.reject(new Error('no')) };
   runInCall(call, () => {
     assert.equal(rindEnv.accel(), 'kvm');
     assert.equal(callPath('b'), '/w/b');
