@@ -2,7 +2,7 @@
 // with "services serving over time" per runtime, memory per service, start latency, and the table.
 import type { DensityReport } from './types.js';
 import { cumulative, round } from './stats.js';
-import { available, change, renderTable } from './report-table.js';
+import { available, noiseNote, renderTable } from './report-table.js';
 
 const COLORS: Record<string, string> = { rind: '#d6336c', runc: '#1c7ed6', crun: '#2f9e44' };
 const FALLBACK = ['#f08c00', '#7048e8', '#0c8599'];
@@ -237,7 +237,7 @@ ${serving}
 <h2>Memory per service</h2>
 <p>MemAvailable: its drop from just before the first create to after all serve and the settle, divided by N. PSS: the summed PSS of each runtime's per-service processes (runc/crun: the container's processes; rind: rind-shim + QEMU), divided by N. cgroup: the memory charged to the runtime's cgroup subtree (its containers; for rind the shim and QEMU), divided by N.</p>
 ${memory}
-${noisy.map((r) => `<p><b>${escapeHtml(r.runtime)}</b>: MemAvailable ${change(r.memoryPerServiceMiB.available)} MiB per service, within the noise of ${r.memoryNoise!.noiseMiB} MiB per service (MemAvailable's range over 1 s before the first create and 1 s after the settle, divided by N): shown as &lt; noise, and no ratio is given.</p>`).join('\n')}
+${noisy.map((r) => `<p>${escapeHtml(noiseNote(r))}</p>`).join('\n')}
 <h2>CPU per service</h2>
 <p>The runtime's CPU from the first create to the end of the settle (its cgroup), per service, split: the CLI calls (create and start; for rind its client, its per-root daemon and the helpers they wait for), rind-shim, the VMM (QEMU, less guest time), the guest (KVM guest time; under TCG the guest runs inside QEMU's threads and is part of the VMM), and the rest (runc/crun: their containers; rind: processes that ended before the measurement, and rounding).</p>
 ${cpu}

@@ -63,10 +63,16 @@ export function available(r: RuntimeResult): number | null {
   return r.memoryNoise?.belowNoise ? null : r.memoryPerServiceMiB.available;
 }
 
-/** A MemAvailable drop in words, never as a negative number. */
-export function change(dropMiB: number | null): string {
-  if (dropMiB === null) return 'changed by an unknown amount';
-  return dropMiB < 0 ? `rose by ${-dropMiB}` : `dropped ${dropMiB}`;
+/**
+ * Why a runtime's MemAvailable figure is "< noise", in words and without a negative number: the drop was
+ * within the noise, or MemAvailable rose (other work on the machine freed more than the runtime took).
+ */
+export function noiseNote(r: RuntimeResult): string {
+  const d = r.memoryPerServiceMiB.available;
+  const noise = `MemAvailable's range over 1 s before the first create and 1 s after the settle was ${r.memoryNoise?.noiseMiB} MiB per service`;
+  const what =
+    d === null ? 'MemAvailable could not be read' : d >= 0 ? `MemAvailable dropped ${d} MiB per service, within the noise` : `MemAvailable rose by ${-d} MiB per service during the run (other work on the machine freed memory)`;
+  return `${r.runtime}: ${what}; ${noise}. Shown as "< noise", no ratio.`;
 }
 
 const CPU_COLUMNS = ['CPU ms per service', 'total', 'CLI calls', 'rind-shim', 'VMM', 'guest', 'rest'];
@@ -92,7 +98,7 @@ export function renderTable(report: DensityReport): string {
   const notes: string[] = [];
   for (const r of results)
     if (r.memoryNoise?.belowNoise)
-      notes.push(`${r.runtime}: MemAvailable ${change(r.memoryPerServiceMiB.available)} MiB/svc, within the noise of ${r.memoryNoise.noiseMiB} MiB/svc (MemAvailable's range over 1 s before the first create and 1 s after the settle, / N): shown as "< noise", no ratio`);
+      notes.push(noiseNote(r));
   if (m.interrupted) notes.push('!! interrupted (Ctrl-C or a signal): the run is incomplete');
   for (const r of results) {
     if (r.failures) notes.push(`!! ${r.runtime}: ${r.failures} of ${r.count} services FAILED (${r.served} answered)${r.failureReasons.length ? `; e.g. ${r.failureReasons[0]}` : ''}`);

@@ -121,13 +121,15 @@ test('a MemAvailable drop within the noise is "< noise" with the noise named, ne
   const runcRow = text.split('\n').find((l) => l.startsWith('runc '))!;
   assert.match(runcRow, /< noise/);
   assert.doesNotMatch(text, /-0\.3 /);
-  assert.match(text, /runc: MemAvailable rose by 0.3 MiB\/svc, within the noise of 0.8 MiB\/svc/);
+  assert.match(text, /runc: MemAvailable rose by 0.3 MiB per service during the run \(other work on the machine freed memory\); MemAvailable's range over 1 s before the first create and 1 s after the settle was 0.8 MiB per service/);
+  const within = { ...runc, memoryPerServiceMiB: { ...runc.memoryPerServiceMiB, available: 0.5 } };
+  assert.match(renderTable(report([rind, within])), /runc: MemAvailable dropped 0.5 MiB per service, within the noise; /);
   const ratioCells = text.split('\n').find((l) => l.startsWith('rind/runc'))!.split(/\s+/);
   assert.equal(ratioCells[7], '-'); // MiB/svc avail (N and P are blank): no ratio of noise
   const html = renderHtml(report([rind, runc]));
   assert.match(html, /&lt; noise/);
   assert.doesNotMatch(html, />-0.3</);
-  assert.match(html, /within the noise of 0.8 MiB per service/);
+  assert.match(html, /was 0.8 MiB per service. Shown as &quot;&lt; noise&quot;/);
 });
 
 test('CPU per service: split table and a stacked bar per runtime', () => {
