@@ -6,6 +6,7 @@ import { validateId, type ContainerRecord, type Status } from '../oci/state.js';
 import { guestKindFor } from '../guest/kinds.js';
 import { writeAtomic } from '../util/fs.js';
 import { signalShim } from '../vmm/shim.js';
+import { writeErr } from '../daemon/context.js';
 import { RindError } from '../util/errors.js';
 import { timeouts } from '../util/timeouts.js';
 import { resolveAccel, TCG_WARNING, type AccelVerdict } from './accel.js';
@@ -37,7 +38,7 @@ async function chooseAccel(ctx: RuntimeContext): Promise<AccelVerdict> {
   if (verdict.accel === 'tcg') {
     // for engines the runtime's stderr is the container's: warn there only when the verdict is new
     if (ctx.log.hasFile) ctx.log.warn(TCG_WARNING, { reason: verdict.reason });
-    else if (verdict.fresh) process.stderr.write(`rind: ${TCG_WARNING}\n`);
+    else if (verdict.fresh) writeErr(`rind: ${TCG_WARNING}\n`);
   }
   return verdict;
 }
