@@ -1,6 +1,6 @@
 /* web: an HTTP server on a virtio-net NIC. Its command line (after the words of fw_cfg file
  * opt/io.rind/net, rind's network hint, if QEMU has one): ip=A.B.C.D/N (required),
- * gw=A.B.C.D, port=N (default 8080), and the virtio_mmio.device= words QEMU's microvm
+ * gw=A.B.C.D, port=N (default 8080), body=TEXT (the page: TEXT and a newline), and the virtio_mmio.device= words QEMU's microvm
  * appends. Serial output (LF line ends):
  *   rind web unikernel
  *   clock: tsc <khz> kHz | clock: tsc uncalibrated, assuming 2 GHz
@@ -13,6 +13,7 @@
 #include "hw/virtio_net.h"
 #include "pure/cmdline.h"
 #include "pure/net.h"
+#include "pure/http.h"
 
 static struct net_stack stack;
 static uint64_t now_ms;
@@ -56,6 +57,7 @@ int uk_main(char *cmdline)
 		kprintf("web: %s\n", err);
 		return EXIT_CONFIG;
 	}
+	if (cfg.body) http_set_page(cfg.body);
 	clock_init();
 	if (clock_khz()) kprintf("clock: tsc %u kHz\n", clock_khz());
 	else kprintf("clock: tsc uncalibrated, assuming 2 GHz\n");

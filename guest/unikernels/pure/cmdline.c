@@ -165,6 +165,8 @@ int web_config_parse(int argc, char **argv, struct web_config *c, char *err, siz
 			uint32_t p;
 			if (parse_uint(v, 65535, &p) || p == 0) { set_err(err, errlen, "bad port= (want 1..65535): ", v); return -1; }
 			c->port = (uint16_t)p;
+		} else if ((v = arg_value(argv[i], "body"))) {
+			c->body = v;
 		} else if ((v = arg_value(argv[i], "virtio_mmio.device"))) {
 			uint64_t size, base;
 			uint32_t irq;

@@ -32,9 +32,10 @@ struct web_config {
 	int n_mmio;
 	uint64_t mmio_base[WEB_MAX_MMIO], mmio_size[WEB_MAX_MMIO];
 	uint32_t mmio_irq[WEB_MAX_MMIO];
+	const char *body;        /* body=TEXT: the page, TEXT + newline; NULL: the default */
 };
 /* ip=A.B.C.D/N (required), gw=A.B.C.D (optional, inside the subnet), port=N (1..65535,
- * default 8080), virtio_mmio.device=... (any number, first WEB_MAX_MMIO kept); a later
+ * default 8080), body=TEXT (the page), virtio_mmio.device=... (any number, first WEB_MAX_MMIO kept); a later
  * key overrides an earlier one; other words are ignored. 0 on success, else -1 with a
  * one-line reason in err. */
 int web_config_parse(int argc, char **argv, struct web_config *c, char *err, size_t errlen);

@@ -61,13 +61,23 @@ static int classify(const uint8_t *req, size_t len, int *head)
 	return 404;
 }
 
+static char page[HTTP_PAGE_MAX] = HTTP_PAGE;
+
+void http_set_page(const char *text)
+{
+	size_t n = 0;
+	while (text[n] && n + 2 < sizeof page) { page[n] = text[n]; n++; }
+	page[n++] = '\n';
+	page[n] = 0;
+}
+
 size_t http_respond(const uint8_t *req, size_t len, int too_large, uint8_t *out, size_t cap, int *status)
 {
 	int head = 0;
 	int code = too_large ? 431 : classify(req, len, &head);
 	const char *reason, *body;
 	switch (code) {
-	case 200: reason = "OK"; body = HTTP_PAGE; break;
+	case 200: reason = "OK"; body = page; break;
 	case 404: reason = "Not Found"; body = "not found\n"; break;
 	case 405: reason = "Method Not Allowed"; body = "method not allowed\n"; break;
 	case 431: reason = "Request Header Fields Too Large"; body = "request too large\n"; break;

@@ -4,6 +4,9 @@
 #include "lib.h"
 
 #define HTTP_PAGE "hello from rind web unikernel\n"
+#define HTTP_PAGE_MAX 256
+/* The 200 body becomes `text` plus a newline (at most HTTP_PAGE_MAX - 2 bytes of it): web's body= word. */
+void http_set_page(const char *text);
 #define HTTP_REQ_MAX 2048    /* bytes of request head kept; more is answered with 431 */
 #define HTTP_RESP_MAX 512
 

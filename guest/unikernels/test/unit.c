@@ -257,6 +257,10 @@ static void test_cmdline(void)
 	char w6[] = "ip=10.77.0.2/24 port=80 ip=10.1.2.3/8";
 	n = cmdline_split(w6, av, 16, &ov);
 	CHECK(!web_config_parse(n, av, &c, err, sizeof err) && c.port == 80 && c.ip == 0x0a010203u && c.mask == 0xff000000u);
+	char wb[] = "ip=10.77.0.2/24 \"body=rind bench: s1 is serving\"";
+	n = cmdline_split(wb, av, 16, &ov);
+	CHECK(!web_config_parse(n, av, &c, err, sizeof err) && c.body && !strcmp(c.body, "rind bench: s1 is serving"));
+	CHECK(!web_config_parse(1, av, &c, err, sizeof err) && c.body == NULL);
 	char w7[] = "ip=127.0.0.2/8";
 	n = cmdline_split(w7, av, 16, &ov);
 	CHECK(web_config_parse(n, av, &c, err, sizeof err));
