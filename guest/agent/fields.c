@@ -36,3 +36,20 @@ int cid_valid(const char *s)
 	return n >= 1 && n <= CID_MAX &&
 	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == n;
 }
+
+int share_path_valid(const char *s)
+{
+	while (*s == '/')
+		s++;
+	if (!*s)
+		return 0;
+	for (const char *c = s; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return 0;
+		c += n;
+		while (*c == '/')
+			c++;
+	}
+	return 1;
+}

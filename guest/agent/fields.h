@@ -12,5 +12,8 @@ int parse_num(const char *s, long long min, long long max, long long *v);
 int split_fields(char *buf, char **f, int nf);
 /* Whether s is a valid container id. */
 int cid_valid(const char *s);
+/* Whether s is a path inside the share: not empty, no ".." component (leading slashes are
+ * taken as relative to the share root). */
+int share_path_valid(const char *s);
 
 #endif

@@ -1,5 +1,5 @@
 /* rind guest agent: parsing of ctl requests into request.h's structs (docs/protocol.md, ctl messages).
- * Pure: no system calls, no state; a key that is not an array may come once; unknown keys are ignored. */
+ * Pure: no system calls, no state; a key that is not an array may come once; create and exec refuse unknown keys. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -13,7 +13,7 @@
 
 /* the keys that may appear once, per verb */
 #define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal"
-static const char *const create_once[] = { PROC_ONCE, "cid", "share", "rootfs", "readonly",
+static const char *const create_once[] = { PROC_ONCE, "cid", "port", "pidns", "share", "rootfs", "readonly",
 					   "hostname", "seed", "time", NULL };
 static const char *const exec_once[] = { PROC_ONCE, "cid", "port", NULL };
 static const char *const signal_once[] = { "cid", "signo", "all", NULL };
@@ -39,6 +39,20 @@ static int split_kv(char *kv, char **val)
 		return fail("malformed key: %.64s", kv);
 	*eq = 0;
 	*val = eq + 1;
+	return 0;
+}
+
+static int unknown(const char *k)
+{
+	return fail("unknown key: %.64s", k);
+}
+
+static int take_port(const char *val, int *port)
+{
+	long long v;
+	if (parse_num(val, 0, RIND_EXEC_PORTS - 1, &v))
+		return fail("bad port: %.64s (0..%d)", val, RIND_EXEC_PORTS - 1);
+	*port = v;
 	return 0;
 }
 
@@ -181,17 +195,24 @@ static int create_alloc(struct create_req *r, size_t n)
 	return 0;
 }
 
-/* A key of create's own. 0, or -1. */
+/* A key of create's own (or a resource key). 0, or -1. */
 static int create_key(struct create_req *r, const char *k, char *val)
 {
 	long long v;
+	int t = cgspec_key(&r->cg, k, val);
+	if (t)
+		return t < 0 ? -1 : 0;
 	if (!strcmp(k, "cid"))
 		return take_cid(val, &r->cid);
+	if (!strcmp(k, "port"))
+		return take_port(val, &r->port);
 	if (!strcmp(k, "share"))
 		r->share = val;
-	else if (!strcmp(k, "rootfs"))
+	else if (!strcmp(k, "rootfs")) {
+		if (!share_path_valid(val))
+			return fail("bad rootfs: %.64s (a path in the share, without ..)", val);
 		r->rootfs = val;
-	else if (!strcmp(k, "hostname"))
+	} else if (!strcmp(k, "hostname"))
 		r->hostname = val;
 	else if (!strcmp(k, "mount"))
 		r->mounts[r->nmounts++] = val;
@@ -205,18 +226,20 @@ static int create_key(struct create_req *r, const char *k, char *val)
 		r->seed = val[0] ? val : NULL;
 	else if (!strcmp(k, "time"))
 		r->time = val[0] ? val : NULL;
-	else if (!strcmp(k, "readonly")) {
+	else if (!strcmp(k, "readonly") || !strcmp(k, "pidns")) {
 		if (parse_num(val, 0, 1, &v))
-			return fail("bad readonly: %.64s", val);
-		r->readonly = v;
-	}
+			return fail("bad %s: %.64s", k, val);
+		*(k[0] == 'r' ? &r->readonly : &r->pidns) = v;
+	} else
+		return unknown(k);
 	return 0;
 }
 
 int parse_create(char **kv, size_t n, struct create_req *r)
 {
 	memset(r, 0, sizeof *r);
-	if (refuse_dups(kv, n, create_once) < 0 || create_alloc(r, n) < 0)
+	r->port = r->pidns = -1;
+	if (refuse_dups(kv, n, create_once) < 0 || refuse_dups(kv, n, cg_keys) < 0 || create_alloc(r, n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char *k, *val;
@@ -228,14 +251,15 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 		return fail("create needs share= and rootfs=");
 	if (!r->proc.nargs)
 		return fail("create needs at least one arg=");
-	return 0;
+	if (r->pidns < 0)
+		r->pidns = r->cid != NULL;
+	return cgspec_check(&r->cg);
 }
 
 /* ---- exec, signal, cid ---- */
 
 int parse_exec(char **kv, size_t n, struct exec_req *r)
 {
-	long long v;
 	memset(r, 0, sizeof *r);
 	r->port = -1;
 	if (refuse_dups(kv, n, exec_once) < 0 || proc_spec_alloc(&r->proc, n) < 0)
@@ -243,13 +267,13 @@ int parse_exec(char **kv, size_t n, struct exec_req *r)
 	for (size_t i = 0; i < n; i++) {
 		char *k, *val;
 		int t = take_key(&r->proc, kv[i], &k, &val);
-		if (t < 0 || (!t && !strcmp(k, "cid") && take_cid(val, &r->cid) < 0))
+		if (t < 0)
 			return -1;
-		if (!t && !strcmp(k, "port")) {
-			if (parse_num(val, 0, RIND_EXEC_PORTS - 1, &v))
-				return fail("bad port: %.64s (0..%d)", val, RIND_EXEC_PORTS - 1);
-			r->port = v;
-		}
+		if (t)
+			continue;
+		if (!strcmp(k, "cid") ? take_cid(val, &r->cid) < 0
+		    : !strcmp(k, "port") ? take_port(val, &r->port) < 0 : unknown(k) < 0)
+			return -1;
 	}
 	if (r->port < 0)
 		return fail("exec needs port=<0..%d>", RIND_EXEC_PORTS - 1);

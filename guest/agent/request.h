@@ -4,6 +4,7 @@
 #define RIND_REQUEST_H
 #include <stddef.h>
 #include <sys/types.h>
+#include "cgspec.h"
 
 #define MAX_GIDS 4096   /* entries of gids= */
 
@@ -27,8 +28,11 @@ struct proc_spec {
 };
 struct create_req {
 	const char *cid;        /* NULL: absent */
+	int port;               /* the exec port carrying its stdio; -1: rind.io */
+	int pidns;              /* 1: a PID namespace of its own, 0: the VM's (default: 1 with cid=, else 0) */
 	const char *share, *rootfs, *hostname;
 	int readonly;
+	struct cg_spec cg;      /* its cgroup's limits */
 	struct proc_spec proc;
 	char **mounts;          /* "dest\x1ftype\x1fsource\x1foptions" (mountspec.c parses them) */
 	size_t nmounts;
@@ -51,7 +55,7 @@ struct signal_req {
 int parse_create(char **kv, size_t n, struct create_req *r);
 int parse_exec(char **kv, size_t n, struct exec_req *r);
 int parse_signal(char **kv, size_t n, struct signal_req *r);
-/* The optional cid= of a verb that takes nothing else (start, ps, stats). */
+/* The optional cid= of a verb that takes nothing else (start, ps, stats, events, pause, resume, delete). */
 int parse_cid(char **kv, size_t n, const char **cid);
 void proc_spec_free(struct proc_spec *p);
 void create_req_free(struct create_req *r);

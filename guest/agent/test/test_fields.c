@@ -1,4 +1,4 @@
-/* rind agent unit tests for fields.c: strict decimals, \x1f fields, container ids.
+/* rind agent unit tests for fields.c: strict decimals, \x1f fields, container ids, paths in the share.
  * Run by guest/agent/test/run.sh; needs nothing of the VM. */
 #define _GNU_SOURCE
 #include "check.h"
@@ -47,10 +47,21 @@ static void test_cid(void)
 		CHECK(!cid_valid(*b), "\"%s\" is refused", *b);
 }
 
+static void test_share_path(void)
+{
+	const char *good[] = { "rootfs", "c/web.1/rootfs", "/binds/0", "c/x/binds/12", "a/..b/c", "a/b../c", "./a", "a//b/", NULL };
+	for (const char **g = good; *g; g++)
+		CHECK(share_path_valid(*g), "\"%s\" is a share path", *g);
+	const char *bad[] = { "", "/", "//", "..", "../x", "a/..", "a/../b", "/../../etc", "c//../x", "a/../", NULL };
+	for (const char **b = bad; *b; b++)
+		CHECK(!share_path_valid(*b), "\"%s\" is refused", *b);
+}
+
 int main(void)
 {
 	test_parse_num();
 	test_split_fields();
 	test_cid();
+	test_share_path();
 	return result("test_fields");
 }

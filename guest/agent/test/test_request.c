@@ -1,4 +1,4 @@
-/* rind agent unit tests for request.c: create, exec, signal and cid= parsing, valid and hostile.
+/* rind agent unit tests for request.c and cgspec.c: create (its resource keys too), exec, signal and cid= parsing, valid and hostile.
  * Run by guest/agent/test/run.sh; the messages are built here as the host would send them. */
 #define _GNU_SOURCE
 #include "check.h"
@@ -61,7 +61,8 @@ static void test_create_valid(void)
 			   "rlimit=7,1024,-1", "rlimit=0,-1,-1",
 			   "mount=/proc\x1fproc\x1fproc\x1fnosuid", "netif=eth0\x1f" "02:00:00:00:00:01\x1f" "1500",
 			   "netaddr=eth0\x1f" "10.0.0.2/24", "netroute=default\x1f" "10.0.0.1\x1f" "eth0\x1f",
-			   "seed=abcd", "time=", "net=reserved", "future=ignored");
+			   "seed=abcd", "time=", "port=3", "pidns=0", "mem_max=1048576", "cpu_shares=1024",
+			   "cpu_max=50000 100000", "pids_max=max", "cpuset_cpus=0-1", "swap_max=0");
 	struct create_req r;
 	CHECK(create(m, &r) == 0, "valid create: %s", err_msg);
 	CHECK(r.cid && !strcmp(r.cid, "web.1"), "cid");
@@ -74,12 +75,26 @@ static void test_create_valid(void)
 	      r.proc.rlimits[0].hard == ~0ULL && r.proc.rlimits[1].soft == ~0ULL, "rlimits");
 	CHECK(r.nmounts == 1 && r.nnetifs == 1 && r.nnetaddrs == 1 && r.nnetroutes == 1, "arrays");
 	CHECK(r.seed && !strcmp(r.seed, "abcd") && !r.time, "seed given, empty time is absent");
+	CHECK(r.port == 3 && r.pidns == 0, "port, pidns=0 with a cid");
+	CHECK(r.cg.n == 6 && !strcmp(r.cg.w[0].file, "memory.max") && !strcmp(r.cg.w[0].value, "1048576") &&
+	      !strcmp(r.cg.w[1].file, "cpu.weight") && !strcmp(r.cg.w[1].value, "39") &&
+	      !strcmp(r.cg.w[2].value, "50000 100000") && !strcmp(r.cg.w[3].value, "max") &&
+	      r.cg.w[5].optional && !r.cg.w[0].optional, "resource keys, in order");
 	create_req_free(&r);
 	unmk(&m);
 
 	m = MSG(BASE);
 	CHECK(create(m, &r) == 0 && !r.cid && r.proc.umask == 022 && !strcmp(r.proc.cwd, "/") && !r.proc.ngids &&
-	      !r.readonly && !r.hostname && !r.seed, "defaults: %s", err_msg);
+	      !r.readonly && !r.hostname && !r.seed && r.port == -1 && r.pidns == 0 && !r.cg.n,
+	      "defaults: rind.io, the VM's PID namespace, no limits: %s", err_msg);
+	create_req_free(&r);
+	unmk(&m);
+	m = MSG(BASE, "cid=member");
+	CHECK(create(m, &r) == 0 && r.pidns == 1 && r.port == -1, "with a cid: its own PID namespace: %s", err_msg);
+	create_req_free(&r);
+	unmk(&m);
+	m = MSG(BASE, "pidns=1");
+	CHECK(create(m, &r) == 0 && r.pidns == 1, "pidns=1 without a cid: %s", err_msg);
 	create_req_free(&r);
 	unmk(&m);
 }
@@ -107,15 +122,107 @@ static void test_create_bad_numbers(void)
 		{ "rlimit=64,1,1", "bad rlimit" }, { "rlimit=7,1", "bad rlimit" }, { "rlimit=7,1,2,3", "bad rlimit" },
 		{ "rlimit=7,-2,1", "bad rlimit" }, { "rlimit=7,,1", "bad rlimit" },
 		{ "rlimit=7,99999999999999999999,1", "bad rlimit" }, { "cid=a/b", "bad cid" }, { "cid=", "bad cid" },
+		{ "port=8", "bad port: 8" }, { "port=-1", "bad port" }, { "port=", "bad port" },
+		{ "pidns=2", "bad pidns" }, { "pidns=", "bad pidns" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_ERR(create_rc(MSG(BASE, bad[i][0])), bad[i][1]);
+	const char *rootfs[] = { "rootfs=../x", "rootfs=c/../../etc", "rootfs=..", "rootfs=", "rootfs=/", NULL };
+	for (const char **b = rootfs; *b; b++)
+		CHECK_ERR(create_rc(MSG("share=rind", *b, "arg=/bin/sh")), "bad rootfs");
+}
+
+/* create and exec refuse keys they do not know: a limit the agent would not apply is an error */
+static void test_unknown_keys(void)
+{
+	const char *unknown[] = { "future=1", "net=x", "mem_limit=1", "cpu_quota=1", "Mem_max=1", "mem_max_=1", "=1", NULL };
+	for (const char **u = unknown; *u; u++) {
+		char want[64];
+		snprintf(want, sizeof want, "unknown key: %.*s", (int)strcspn(*u, "="), *u);
+		CHECK_ERR(create_rc(MSG(BASE, *u)), want);
+		CHECK_ERR(exec_rc(MSG("port=1", "arg=x", *u)), want);
+	}
+	CHECK_ERR(exec_rc(MSG("port=1", "arg=x", "mem_max=1")), "unknown key: mem_max");
+	CHECK_ERR(exec_rc(MSG("port=1", "arg=x", "share=x")), "unknown key: share");
+}
+
+/* resource keys: their values, hostile ones, conflicts */
+static void test_resources(void)
+{
+	const char *good[][3] = {
+		{ "mem_max=0", "memory.max", "0" }, { "mem_max=max", "memory.max", "max" },
+		{ "mem_max=9223372036854775807", "memory.max", "9223372036854775807" },
+		{ "mem_high=268435456", "memory.high", "268435456" }, { "mem_low=max", "memory.low", "max" },
+		{ "swap_max=0", "memory.swap.max", "0" }, { "oom_group=1", "memory.oom.group", "1" },
+		{ "pids_max=0", "pids.max", "0" }, { "pids_max=4194304", "pids.max", "4194304" },
+		{ "cpu_max=max 100000", "cpu.max", "max 100000" }, { "cpu_max=1000 1000", "cpu.max", "1000 1000" },
+		{ "cpu_max=17592186044415 1000000", "cpu.max", "17592186044415 1000000" },
+		{ "cpu_weight=1", "cpu.weight", "1" }, { "cpu_weight=10000", "cpu.weight", "10000" },
+		{ "cpu_shares=2", "cpu.weight", "1" }, { "cpu_shares=262144", "cpu.weight", "10000" },
+		{ "cpu_shares=1024", "cpu.weight", "39" }, { "cpu_shares=512", "cpu.weight", "20" },
+		{ "cpuset_cpus=0", "cpuset.cpus", "0" }, { "cpuset_cpus=0-3,5,7-7", "cpuset.cpus", "0-3,5,7-7" },
+		{ "cpuset_mems=0", "cpuset.mems", "0" }, { "io_weight=100", "io.weight", "default 100" },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct create_req r;
+		struct msg m = MSG(BASE, good[i][0]);
+		int rc = create(m, &r);
+		CHECK(rc == 0 && r.cg.n == 1 && !strcmp(r.cg.w[0].file, good[i][1]) && !strcmp(r.cg.w[0].value, good[i][2]),
+		      "%s: %s", good[i][0], rc ? err_msg : r.cg.n ? r.cg.w[0].value : "none");
+		create_req_free(&r);
+		unmk(&m);
+	}
+	const char *bad[] = {
+		"mem_max=", "mem_max=-1", "mem_max=1k", "mem_max=1G", "mem_max= 1", "mem_max=9223372036854775808",
+		"mem_max=MAX", "mem_max=max ", "mem_high=0x10", "swap_max=-1", "oom_group=2", "pids_max=-1",
+		"pids_max=4194305", "pids_max=1.5", "cpu_max=", "cpu_max=100000", "cpu_max=999 100000",
+		"cpu_max=1000 999", "cpu_max=1000 1000001", "cpu_max=max", "cpu_max= 100000", "cpu_max=1000  1000",
+		"cpu_max=1000 1000 1000", "cpu_max=17592186044416 100000", "cpu_max=-1 100000", "cpu_max=max max",
+		"cpu_weight=0", "cpu_weight=10001", "cpu_shares=0", "cpu_shares=1", "cpu_shares=262145",
+		"cpu_shares=-2", "cpuset_cpus=", "cpuset_cpus=a", "cpuset_cpus=1-", "cpuset_cpus=-1", "cpuset_cpus=3-1",
+		"cpuset_cpus=0,", "cpuset_cpus=,0", "cpuset_cpus=0,,1", "cpuset_cpus=4096", "cpuset_cpus=0 1",
+		"cpuset_cpus=0-1\n", "cpuset_cpus=00000001", "cpuset_mems=x", "io_weight=0", "io_weight=10001",
+		"io_weight=default 100", NULL,
+	};
+	for (const char **b = bad; *b; b++) {
+		char want[64];
+		snprintf(want, sizeof want, "bad %.*s:", (int)strcspn(*b, "="), *b);
+		CHECK_ERR(create_rc(MSG(BASE, *b)), want);
+	}
+	char big[300] = "cpuset_cpus=0";
+	for (int i = 1; strlen(big) < 280; i++)
+		sprintf(big + strlen(big), ",%d", i);
+	CHECK_ERR(create_rc(MSG(BASE, big)), "bad cpuset_cpus");
+	CHECK_ERR(create_rc(MSG(BASE, "cpu_shares=1024", "cpu_weight=39")), "cpu_shares= and cpu_weight= both");
+	CHECK_ERR(create_rc(MSG(BASE, "mem_max=1", "mem_max=1")), "duplicate key: mem_max");
+	CHECK_ERR(create_rc(MSG(BASE, "cpu_max=1000 1000", "cpu_max=1000 1000")), "duplicate key: cpu_max");
+	CHECK(create_rc(MSG(BASE, "mem_max=1", "mem_high=1", "mem_low=1", "swap_max=1", "oom_group=1", "pids_max=1",
+			    "cpu_max=1000 1000", "cpu_weight=1", "cpuset_cpus=0", "cpuset_mems=0", "io_weight=1")) == 0,
+	      "every key once: %s", err_msg);
+}
+
+/* runc's conversion, at its ends and in between, and monotonic */
+static void test_shares(void)
+{
+	CHECK(cpu_shares_to_weight(2) == 1, "2 -> 1");
+	CHECK(cpu_shares_to_weight(262144) == 10000, "262144 -> 10000");
+	CHECK(cpu_shares_to_weight(1024) == 39, "1024 -> 39");
+	CHECK(cpu_shares_to_weight(100) == 4, "100 -> %llu", cpu_shares_to_weight(100));
+	unsigned long long prev = 0;
+	int mono = 1;
+	for (unsigned long long s = 2; s <= 262144; s++) {
+		unsigned long long w = cpu_shares_to_weight(s);
+		mono &= w >= prev && w >= 1 && w <= 10000;
+		prev = w;
+	}
+	CHECK(mono, "monotonic, within 1..10000");
 }
 
 static void test_create_duplicates(void)
 {
 	const char *twice[] = { "share=x", "rootfs=x", "cid=a", "uid=1", "gid=1", "cwd=/", "umask=1",
-				"terminal=0", "gids=1", "readonly=0", "hostname=h", "seed=00", "time=1" };
+				"terminal=0", "gids=1", "readonly=0", "hostname=h", "seed=00", "time=1", "port=1",
+				"pidns=1", "pids_max=1", "cpuset_cpus=0" };
 	for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++) {
 		char want[64];
 		snprintf(want, sizeof want, "duplicate key: %.*s", (int)strcspn(twice[i], "="), twice[i]);
@@ -125,7 +232,7 @@ static void test_create_duplicates(void)
 	CHECK(create_rc(MSG(BASE, "arg=x", "env=A=1", "env=A=1", "mount=a\x1f" "b\x1f" "c\x1f",
 			    "mount=a\x1f" "b\x1f" "c\x1f", "rlimit=1,1,1", "rlimit=1,1,1")) == 0,
 	      "array keys repeat: %s", err_msg);
-	CHECK(create_rc(MSG(BASE, "cidx=1", "xcid=2", "cid=ok")) == 0, "keys that only start like cid: %s", err_msg);
+	CHECK_ERR(create_rc(MSG(BASE, "cidx=1", "cid=ok")), "unknown key: cidx");
 }
 
 static void test_create_huge(void)
@@ -161,9 +268,9 @@ static void test_create_huge(void)
 static void test_exec(void)
 {
 	struct exec_req r;
-	struct msg m = MSG("port=7", "cid=c1", "arg=/bin/ls", "terminal=0", "token=5");
+	struct msg m = MSG("port=7", "cid=c1", "arg=/bin/ls", "terminal=0");
 	CHECK(parse_exec(m.kv, m.n, &r) == 0 && r.port == 7 && !strcmp(r.cid, "c1") && r.proc.nargs == 1,
-	      "valid exec (token= is an unknown key now): %s", err_msg);
+	      "valid exec: %s", err_msg);
 	proc_spec_free(&r.proc);
 	unmk(&m);
 	m = MSG("port=0", "arg=x");
@@ -227,6 +334,9 @@ int main(void)
 	test_create_bad_numbers();
 	test_create_duplicates();
 	test_create_huge();
+	test_unknown_keys();
+	test_resources();
+	test_shares();
 	test_exec();
 	test_signal_and_cid();
 	return result("test_request");
