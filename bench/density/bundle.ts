@@ -1,6 +1,7 @@
 // One OCI bundle per web service: a tiny busybox rootfs (hard links, no copies) serving a page that
 // names the service, and a config.json joining the network namespace the benchmark made.
-import { copyFileSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { repoRoot } from '../../src/util/paths.js';
 import { join } from 'node:path';
 import { defaultSpec } from '../../src/oci/default-spec.js';
 
@@ -36,6 +37,31 @@ export function serviceSpec(s: ServiceSpecInput): any {
 export function prepareBusybox(work: string): string {
   const path = join(work, 'busybox');
   copyFileSync('/bin/busybox', path);
+  return path;
+}
+
+/**
+ * The same service as rind's web unikernel (guest/unikernels): no OS, its page given by body=,
+ * its address by rind's fw_cfg network hint. The image is hard-linked like busybox.
+ */
+export function makeUnikernelBundle(dir: string, web: string, s: ServiceSpecInput): string {
+  if (!web) throw new Error('build/unikernels/web is missing: run `npm run setup`');
+  const rootfs = join(dir, 'rootfs');
+  mkdirSync(rootfs, { recursive: true });
+  linkSync(web, join(rootfs, 'web'));
+  const spec = serviceSpec({ ...s, memoryMiB: Math.min(s.memoryMiB, 32) });
+  spec.process.args = ['/web', `port=${PORT}`, `"body=${pageFor(s.id).trimEnd()}"`];
+  spec.annotations = { ...spec.annotations, 'io.rind.guest': 'unikernel' };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 1));
+  return dir;
+}
+
+/** Copies rind's web unikernel (build/unikernels/web, made by the set-up) once per run; empty when absent. */
+export function prepareWebUnikernel(work: string): string {
+  const src = join(repoRoot(), 'build', 'unikernels', 'web');
+  if (!existsSync(src)) return '';
+  const path = join(work, 'web-unikernel');
+  copyFileSync(src, path);
   return path;
 }
 

@@ -11,8 +11,8 @@ import { collisions, formatCidr } from './subnet.js';
 import { inPrivateMountNs, reexecInPrivateMountNs, prepareCgroupLayout, waitMovedControllersIdle, type CgroupLayout } from './mountns.js';
 import { neededEntries, planThresholds, readThresholds, writeThresholds, type Thresholds } from './neigh.js';
 import { CNI_PATH, bridgePorts, deleteBridge, ipamReservations, linkExists, netnsWithPrefix, type CniNetwork } from './cni.js';
-import { prepareBusybox } from './bundle.js';
-import { resolveRuntime, runtimeVersion, type RuntimeDef } from './runtimes.js';
+import { prepareBusybox, prepareWebUnikernel } from './bundle.js';
+import { isRind, resolveRuntime, runtimeVersion, type RuntimeDef } from './runtimes.js';
 import { runRuntime, netnsPrefix } from './runner.js';
 import { removeCgroupTree } from './cpu-account.js';
 import { loadAverage, memAvailableKiB, processesMentioning } from './measure.js';
@@ -25,7 +25,7 @@ import { rindEnv } from '../../src/util/env.js';
 export class BenchError extends Error {}
 
 /** Rough host MiB per service, for an early warning (rind: ~28 cloned from a template, ~120 booted plainly). */
-const ESTIMATE_MIB: Record<string, number> = { rind: !rindEnv.templates() ? 120 : 30, runc: 3, crun: 3 };
+const ESTIMATE_MIB: Record<string, number> = { rind: !rindEnv.templates() ? 120 : 30, 'rind-unikernel': 40, runc: 3, crun: 3 };
 const LOW_MEMORY_FLOOR_NOTE = 'max(1 GiB, 5% of RAM)';
 
 function preflight(opts: DensityOptions): RuntimeDef[] {
@@ -114,14 +114,15 @@ export async function runDensity(raw: RawDensityOptions): Promise<number> {
       progress.log(`rind bench: neighbour table gc_thresh1/2/3 raised from ${thresholdsBefore.join('/')} to ${raised.join('/')} for the run`);
     }
     const busybox = prepareBusybox(work);
+    const webUnikernel = prepareWebUnikernel(work);
     for (const def of defs) {
       if (abort.signal.aborted) break;
       const v = runtimeVersion(def);
-      if (def.name === 'rind') report.metadata.accelerator = v.accelerator ?? 'unknown';
+      if (isRind(def.name)) report.metadata.accelerator = v.accelerator ?? 'unknown';
       const deadlineSeconds = opts.deadlineSeconds ?? defaultDeadlineSeconds(def.name, opts.count);
       progress.log(`rind bench: ${def.name}: ${opts.count} services, ${opts.parallel} at a time (deadline ${deadlineSeconds} s) — ${v.version}`);
       const r: RuntimeResult = await runRuntime(
-        { opts, runId, work, net, busybox, cgroupHierarchies: layout.hierarchies, deadlineSeconds, signal: abort.signal, progress, accelerator: report.metadata.accelerator },
+        { opts, runId, work, net, busybox, webUnikernel, cgroupHierarchies: layout.hierarchies, deadlineSeconds, signal: abort.signal, progress, accelerator: report.metadata.accelerator },
         def,
         v.version,
       );

@@ -2,7 +2,7 @@
 // Every limit is checked before anything on the host is touched.
 import { parseCidr, size, type Cidr } from './subnet.js';
 
-export const KNOWN_RUNTIMES = ['rind', 'runc', 'crun'] as const;
+export const KNOWN_RUNTIMES = ['rind', 'rind-unikernel', 'runc', 'crun'] as const;
 export type RuntimeName = (typeof KNOWN_RUNTIMES)[number];
 
 export interface RawDensityOptions {
@@ -96,5 +96,5 @@ export function parseDensityOptions(raw: RawDensityOptions): DensityOptions {
 
 /** Default per-runtime deadline: generous for TCG microVMs (~1.6 s of CPU each to boot on 2 cores). */
 export function defaultDeadlineSeconds(runtime: RuntimeName, count: number): number {
-  return runtime === 'rind' ? 180 + 4 * count : 60 + count;
+  return runtime === 'rind' || runtime === 'rind-unikernel' ? 180 + 4 * count : 60 + count;
 }

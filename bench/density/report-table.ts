@@ -83,7 +83,7 @@ function cpuRows(results: RuntimeResult[]): string[][] {
     .filter((r) => r.cpuPerServiceMs)
     .map((r) => {
       const c = r.cpuPerServiceMs!;
-      return [r.runtime, cell(c.total, 1), cell(c.cli, 1), cell(c.shim, 1), cell(c.vmm, 1), r.runtime === 'rind' && c.guest === null ? 'in VMM' : cell(c.guest, 1), cell(c.rest, 1)];
+      return [r.runtime, cell(c.total, 1), cell(c.cli, 1), cell(c.shim, 1), cell(c.vmm, 1), r.runtime.startsWith('rind') && c.guest === null ? 'in VMM' : cell(c.guest, 1), cell(c.rest, 1)];
     });
 }
 

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { attach, detach, bridgePorts, netnsWithPrefix, type Attachment, type CniNetwork } from './cni.js';
-import { makeBundle, pageFor, PORT } from './bundle.js';
+import { makeBundle, makeUnikernelBundle, pageFor, PORT } from './bundle.js';
 import { probe } from './http-probe.js';
 import { run, describeFailure } from './proc-run.js';
 import { Launcher } from './launcher.js';
-import { createArgs, deleteArgs, startArgs, type RuntimeDef } from './runtimes.js';
+import { createArgs, deleteArgs, isRind, startArgs, type RuntimeDef } from './runtimes.js';
 import { CpuAccount, removeCgroupTree } from './cpu-account.js';
 import { cgroupMemoryKiB, loadAverage, memAvailableKiB, memAvailableSampled, procCpu, processTable, processesMentioning, pssKiB, rindDaemonPids, withDescendants } from './measure.js';
 import { isAlive, readPidFile, readProc, signalProcess } from '../../src/host/proc.js';
@@ -24,6 +24,8 @@ export interface RunContext {
   work: string;
   net: CniNetwork;
   busybox: string;
+  /** rind's web unikernel, copied once per run (rind-unikernel services hard-link it) */
+  webUnikernel: string;
   cgroupHierarchies: string[];
   deadlineSeconds: number;
   signal: AbortSignal;
@@ -150,7 +152,9 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
       if (ctx.signal.aborted || setupError) return;
       try {
         s.attachment = await attach(ctx.net, s.id, s.netns);
-        makeBundle(s.bundle, ctx.busybox, { id: s.id, netnsPath: s.attachment.netnsPath, cgroupsPath: `${cgroupGroup}/${s.id}`, memoryMiB: opts.memoryMiB });
+        const input = { id: s.id, netnsPath: s.attachment.netnsPath, cgroupsPath: `${cgroupGroup}/${s.id}`, memoryMiB: opts.memoryMiB };
+        if (rt.name === 'rind-unikernel') makeUnikernelBundle(s.bundle, ctx.webUnikernel, input);
+        else makeBundle(s.bundle, ctx.busybox, input);
       } catch (e) {
         setupError ??= (e as Error).message; // stop the others; teardown starts only when all are back
         return;
@@ -226,7 +230,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
         return fail(s, `not started: host memory low (MemAvailable ${Math.round(availKiB / 1024)} MiB < ${Math.round(floorKiB / 1024)} MiB)`);
       }
       s.created = true;
-      const timeoutMs = Math.max(1000, Math.min(rt.name === 'rind' ? 300_000 : 60_000, deadlineAt - now()));
+      const timeoutMs = Math.max(1000, Math.min(isRind(rt.name) ? 300_000 : 60_000, deadlineAt - now()));
       const r = await spawner.run(s.id, s.logFile, [rt.binary, ...createArgs(root, s.bundle, s.pidFile, s.id)], [rt.binary, ...startArgs(root, s.id)], timeoutMs, () =>
         killMentioning(root, s.id),
       );
@@ -401,11 +405,11 @@ async function teardown(ctx: RunContext, rt: RuntimeDef, services: Service[], ro
 function cpuSplit(rt: RuntimeDef, root: string, total: number, cliCalls: number | null, roots: number[], procs: number[], table: ReturnType<typeof processTable>, accelerator: string, n: number): RuntimeResult['cpuPerServiceMs'] {
   const ms = (s: number | null) => (s === null ? null : round((s * 1000) / n, 1));
   let cli = cliCalls;
-  if (cli !== null && rt.name === 'rind') for (const pid of rindDaemonPids(root)) {
+  if (cli !== null && isRind(rt.name)) for (const pid of rindDaemonPids(root)) {
     const c = procCpu(pid);
     if (c) cli += c.self + c.children;
   }
-  if (rt.name !== 'rind') return { total: ms(total), cli: ms(cli), shim: null, vmm: null, guest: null, rest: ms(cli === null ? null : total - cli) };
+  if (!isRind(rt.name)) return { total: ms(total), cli: ms(cli), shim: null, vmm: null, guest: null, rest: ms(cli === null ? null : total - cli) };
   const shims = new Set(roots);
   let shim = 0;
   let vmm = 0;

@@ -32,18 +32,23 @@ function which(name: string): string | undefined {
 }
 
 export function resolveRuntime(name: RuntimeName): RuntimeDef {
-  if (name === 'rind') return { name, binary: rindBinary() };
+  if (name === 'rind' || name === 'rind-unikernel') return { name, binary: rindBinary() };
   const binary = which(name);
   if (!binary) throw new Error(`${name} is not installed (apt-get install ${name}; npm run setup installs it)`);
   return { name, binary };
 }
 
 /** First line of `R --version` (rind's also names the accelerator). */
+/** rind, with a Linux guest or a unikernel (the web unikernel instead of busybox httpd) */
+export function isRind(name: RuntimeName): boolean {
+  return name === 'rind' || name === 'rind-unikernel';
+}
+
 export function runtimeVersion(def: RuntimeDef): { version: string; accelerator?: string } {
   try {
     // rind: no daemon for this one call on the default root; it would outlive the run in the benchmark's
     // private mount namespace and keep that namespace's cgroup hierarchies mounted
-    const env = childEnv(def.name === 'rind' ? { RIND_NO_DAEMON: '1' } : {});
+    const env = childEnv(isRind(def.name) ? { RIND_NO_DAEMON: '1' } : {});
     const out = execFileSync(def.binary, ['--version'], { encoding: 'utf8', timeout: 120_000, env, stdio: ['ignore', 'pipe', 'ignore'] });
     const accel = /^accelerator:\s*(.+)$/m.exec(out)?.[1]?.trim();
     return { version: out.split('\n')[0].trim(), accelerator: accel };
