@@ -11,14 +11,17 @@
 #include <sys/types.h>
 #include "../../proto/frame.h"
 #include "../../proto/limits.h"
+#include "cgspec.h"
+#include "ctable.h"
 #include "err.h"
 #include "fields.h"
 #include "request.h"
 
-#define RUN_DIR "/run/rind"     /* container c<slot> has RUN_DIR/c<slot>/share and .../root */
+#define RUN_DIR "/run/rind"     /* the share at RUN_DIR/share; a container's root is built at RUN_DIR/root in its own mount namespace */
 #define STDIN_MAX (1u << 20)    /* stdin bytes buffered for a process */
-#define MAX_CONTAINERS 16       /* the container table (container.c) */
 #define MAX_SESSIONS (1 + RIND_EXEC_PORTS) /* rind.io and the exec ports */
+#define FREEZE_WAIT_MS 5000     /* pause/resume: wait this long for cgroup.events to say frozen/thawed */
+#define DELETE_WAIT_MS 10000    /* delete: wait this long for the cgroup to empty after SIGKILL */
 
 /* exit sequence of a session (sess.c) */
 #define DRAIN_IDLE_MS 100       /* output quiet this long after the exit: it is all out */
@@ -69,7 +72,7 @@ struct sess {
 	int exited, code, pty;
 	int in_fd;              /* stdin pipe, or a dup of the pty master */
 	int out_fd, err_fd;     /* stdout/stderr pipes, or the pty master (out only) */
-	int start_fd, started;  /* an init process's start barrier (exec: -1, 1) */
+	int start_fd;           /* an init process's start barrier (-1: none, or released) */
 	unsigned short rows, cols; /* last WINSIZE, applied when the pty appears */
 	/* the channel (io.c); buffers are allocated by chan_alloc */
 	struct port port;
@@ -90,6 +93,7 @@ struct sess {
 	/* the exit sequence (sess.c) */
 	int64_t exited_at, drain_idle_until, drain_until, ack_until;
 	int exit_queued, exit_sent, done;
+	int *done_out;          /* set to 1 when the session is done (its owner's flag), or NULL */
 	/* poll bookkeeping: index in the pollfd array and the fd polled, per kind */
 	int pi[4], pfd[4];
 };
@@ -124,18 +128,38 @@ void sess_dispatch(struct sess *s, const struct pollfd *p);
 void sess_exited(struct sess *s, int status);
 int sess_tick(struct sess *s, int64_t now);
 
-/* ---- spawn.c, child.c: a process set up in a container root ---- */
-int proc_spawn(const struct proc_spec *p, const char *root, struct sess *s, int barrier);
-_Noreturn void child_run(const struct proc_spec *r, const char *root, int stdio[3], int report, int go);
+/* ---- spawn.c, child.c: a process started in a container ---- */
+
+/* What a new process enters. create: a new mount and cgroup namespace whose root is built
+ * (rootfs.c) from `create` and pivoted into, optionally a new PID namespace; exec: the init's
+ * namespaces (fds of /proc/<init>/ns/...). Both join the container's cgroup first. */
+struct launch {
+	const struct proc_spec *proc;
+	int barrier;            /* wait for start (create) */
+	const struct create_req *create; /* create: the root to build; NULL for exec */
+	int new_pidns;          /* create: a PID namespace of its own */
+	int cg_fd;              /* the container's cgroup directory */
+	int ns_pid, ns_mnt, ns_cgroup; /* exec: the namespaces to join (ns_pid -1: the VM's) */
+};
+#define REPORT_PTY 1     /* the child's report message that carries the pty master (SCM_RIGHTS) */
+int proc_spawn(const struct launch *l, struct sess *s);
+_Noreturn void child_run(const struct launch *l, int stdio[3], int report, int go);
 
 /* ---- rootfs.c: a container's filesystem ---- */
-struct rootfs {
-	char share[48], root[48];
-	int share_mounted, root_mounted;
-};
-void rootfs_paths(struct rootfs *fs, int slot);
-int rootfs_setup(struct rootfs *fs, const struct create_req *r);
-void rootfs_teardown(struct rootfs *fs);
+int share_mount(const char *tag);
+int rootfs_enter(const struct create_req *r); /* in the child, in its new mount namespace */
+
+/* ---- cgroup.c: cgroup v2 in the guest, one cgroup per container ---- */
+void cgroup_boot(void);
+const char *cgroup_controllers(void);
+int cgroup_create(int slot, const struct cg_spec *s);
+int cgroup_remove(int slot);
+int cgroup_join(int fd);
+long cgroup_procs(int fd, void (*fn)(pid_t pid, void *arg), void *arg);
+int cgroup_signal(int fd, int signo);
+int cgroup_populated(int fd);
+int cgroup_freeze(int fd, int on, int wait_ms);
+int cgroup_value(int fd, const char *file, const char *key, unsigned long long *v);
 
 /* ---- net.c, identity.c: what create sets up for the whole VM ---- */
 int net_setup(const struct create_req *r);
@@ -143,31 +167,44 @@ int identity_apply(const char *seed, const char *time);
 
 /* ---- container.c: the container table ---- */
 struct container;
+struct container_info {
+	const char *status;     /* "created", "running", "paused", "stopped" */
+	pid_t pid;              /* its init process */
+	int exited, exit_code, killed; /* killed: the init died of SIGKILL */
+	int cg_fd;              /* its cgroup */
+};
 void container_boot(int io_fd);
 struct container *container_get(const char *cid);
 int container_create(const struct create_req *r);
 int container_start(struct container *c);
 int container_signal(struct container *c, int signo, int all);
-int container_running(const struct container *c);
-const char *container_root(const struct container *c);
-const char *container_proc_root(const struct container *c);
-int container_reaped(pid_t pid, int status);
+int container_pause(struct container *c, int on);
+int container_delete(struct container *c);
+int container_exec_check(const struct container *c);
+int container_exec(struct container *c, const struct proc_spec *p, struct sess *s);
+void container_info(const struct container *c, struct container_info *i);
+void container_reap(void);
 int container_poll(struct pollfd *p, int n);
 void container_dispatch(const struct pollfd *p);
 void container_wake(void);
 int container_tick(int64_t now, int *vm_over);
 
-/* ---- exec.c: exec sessions, one per exec port ---- */
-void exec_boot(const int fds[RIND_EXEC_PORTS]);
+/* ---- portsess.c: the sessions on the exec ports ---- */
+void portsess_boot(const int fds[RIND_EXEC_PORTS]);
+struct sess *portsess_claim(int port);
+void portsess_abandon(struct sess *s);
+void portsess_open(struct sess *s);
+int portsess_reaped(pid_t pid, int status);
+int portsess_poll(struct pollfd *p, int n);
+void portsess_dispatch(const struct pollfd *p);
+void portsess_wake(void);
+int portsess_tick(int64_t now);
+
+/* ---- exec.c: the exec verb ---- */
 int exec_start(const struct exec_req *r, struct container *c);
-int exec_reaped(pid_t pid, int status);
-int exec_poll(struct pollfd *p, int n);
-void exec_dispatch(const struct pollfd *p);
-void exec_wake(void);
-int exec_tick(int64_t now);
 
 /* ---- procs.c: the guest's user processes ---- */
-long procs_each(const char *root, void (*fn)(pid_t pid, void *arg), void *arg);
+long procs_each(void (*fn)(pid_t pid, void *arg), void *arg);
 
 /* ---- reply.c, ctl.c, verbs.c, stats.c: the ctl channel ---- */
 void reply_begin(const char *status);
@@ -181,6 +218,7 @@ int ctl_want_write(void);
 void verbs_handle(char *msg, size_t len);
 void stats_ps(const struct container *c);
 void stats_stats(const struct container *c);
+void stats_events(const struct container *c);
 
 /* ---- boot.c ---- */
 void boot(void);

@@ -1,4 +1,4 @@
-/* rind guest agent: the first steps as PID 1: /dev, /proc, /sys, /run, devpts, the console fds, lo; the KVM probe.
+/* rind guest agent: the first steps as PID 1: off the initramfs root, /dev, /proc, /sys, /run, devpts, the console fds, lo; the KVM probe.
  * Before any port is open: failures are fatal (the VM powers off); nothing here is per container. */
 #include "agent.h"
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,9 +74,28 @@ static void probe(void)
 	power_off();
 }
 
+/* pivot_root(2) refuses a root on the initial rootfs (it has no parent mount), so the agent
+ * moves onto a bind of it, as switch_root does: a container's pivot_root then leaves the rootfs
+ * underneath, holding nothing (the agent's binary and console node are unlinked; the agent
+ * runs from memory). The agent is not dumpable: its /proc/1 entries need CAP_SYS_PTRACE. */
+static void leave_rootfs(void)
+{
+	if (mkdir("/.root", 0700) < 0 && errno != EEXIST)
+		fatal("mkdir /.root: %s", strerror(errno));
+	if (mount("/", "/.root", NULL, MS_BIND, NULL) < 0 || chdir("/.root") < 0 ||
+	    mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		fatal("moving onto a bind of the initramfs: %s", strerror(errno));
+	rmdir("/.root");
+	unlink("/init");
+	unlink("/dev/console");
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		fatal("PR_SET_DUMPABLE: %s", strerror(errno));
+}
+
 void boot(void)
 {
 	umask(0);
+	leave_rootfs();
 	boot_mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
 	console_fds();
 	boot_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);

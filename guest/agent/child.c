@@ -1,15 +1,19 @@
-/* rind guest agent: a new process's life between fork and execve: stdio, chroot, limits, credentials, exe lookup.
- * Runs in the child only: reports errors on a pipe and _exits, never returns to the agent's loop. */
+/* rind guest agent: a new process's life between fork and execve: its cgroup and namespaces, root, pty, stdio, limits, credentials, exe lookup.
+ * Runs in the child only: reports errors on its report socket and _exits, never returns to the agent's loop. */
 #include "agent.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -58,7 +62,7 @@ static int find_exe(const struct proc_spec *r, char *out, size_t outlen)
 	return fail("executable file not found in $PATH: %s", name);
 }
 
-/* Limits, groups, ids, umask: after the chroot, before the cwd. */
+/* Limits, groups, ids, umask: inside the root, before the cwd. */
 static int credentials(const struct proc_spec *r)
 {
 	for (size_t i = 0; i < r->nrlimits; i++) {
@@ -76,12 +80,62 @@ static int credentials(const struct proc_spec *r)
 	return 0;
 }
 
-static int child_setup(const struct proc_spec *r, const char *root, int stdio[3], char *exe, size_t exelen)
+/* Into the container: its cgroup, then (create) new cgroup and mount namespaces whose root
+ * rootfs.c builds and pivots into, or (exec) the init's cgroup and mount namespaces. */
+static int enter(const struct launch *l)
 {
+	if (cgroup_join(l->cg_fd) < 0)
+		return -1;
+	if (l->create) {
+		if (unshare(CLONE_NEWCGROUP | CLONE_NEWNS) < 0)
+			return fail("new mount and cgroup namespaces: %s", strerror(errno));
+		return rootfs_enter(l->create);
+	}
+	if (setns(l->ns_cgroup, CLONE_NEWCGROUP) < 0 || setns(l->ns_mnt, CLONE_NEWNS) < 0)
+		return fail("join the container's namespaces: %s", strerror(errno));
+	if (chdir("/") < 0) /* setns made the namespace's root ours */
+		return fail("chdir /: %s", strerror(errno));
+	return 0;
+}
+
+/* A pty from the container's devpts (so the process sees /dev/pts/N); the master goes to the
+ * agent over the report socket, the slave becomes stdio. */
+static int make_pty(int report, int stdio[3])
+{
+	int unlock = 0, master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), slave;
+	if (master < 0)
+		return fail("open /dev/pts/ptmx: %s", strerror(errno));
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		close(master);
+		return fail("open pty: %s", strerror(errno));
+	}
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	char tag = REPORT_PTY;
+	struct iovec iov = { &tag, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof master);
+	ssize_t n = sendmsg(report, &m, 0);
+	close(master);
+	if (n != 1)
+		return fail("pass the pty: %s", strerror(errno));
+	stdio[0] = stdio[1] = stdio[2] = slave;
+	return 0;
+}
+
+static int child_setup(const struct launch *l, int stdio[3], int report, char *exe, size_t exelen)
+{
+	const struct proc_spec *r = l->proc;
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	if (enter(l) < 0 || (r->terminal && make_pty(report, stdio) < 0))
+		return -1;
 	if (setsid() < 0)
 		return fail("setsid: %s", strerror(errno));
 	if (r->terminal) {
@@ -93,8 +147,6 @@ static int child_setup(const struct proc_spec *r, const char *root, int stdio[3]
 	for (int i = 0; i < 3; i++)
 		if (dup2(stdio[i], i) < 0)
 			return fail("dup2: %s", strerror(errno));
-	if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
-		return fail("chroot: %s", strerror(errno));
 	if (credentials(r) < 0)
 		return -1;
 	if (chdir(r->cwd) < 0)
@@ -104,10 +156,13 @@ static int child_setup(const struct proc_spec *r, const char *root, int stdio[3]
 
 /* Sets up, then with a barrier reports "\0" (ready) on `report` and waits for `start`
  * before execve; without one it execs at once. Setup and exec errors go to `report`. */
-_Noreturn void child_run(const struct proc_spec *r, const char *root, int stdio[3], int report, int go)
+_Noreturn void child_run(const struct launch *l, int stdio[3], int report, int go)
 {
+	const struct proc_spec *r = l->proc;
 	char exe[PATH_MAX], c;
-	if (child_setup(r, root, stdio, exe, sizeof exe) < 0) {
+	if (child_setup(l, stdio, report, exe, sizeof exe) < 0) {
+		if (!err_msg[0]) /* an empty message would read as EOF */
+			fail("process setup failed");
 		if (write(report, err_msg, strlen(err_msg)) < 0) { /* parent sees EOF */ }
 		_exit(126);
 	}

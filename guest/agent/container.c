@@ -1,26 +1,33 @@
-/* rind guest agent: the container table: each container's id, init process, filesystem, status and exit.
+/* rind guest agent: the container table: each container's init process, cgroup, namespaces, status and exit, and its verbs.
  * Decides which session carries a container's stdio (stdio_session) and when the VM is over; no parsing, no frames. */
 #include "agent.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum status { C_CREATED, C_RUNNING, C_STOPPED };
 
 struct container {
-	int used;
-	char id[CID_MAX + 1];   /* "" when created without cid= */
+	int slot;
 	enum status status;
-	struct sess *init;      /* its init process, and the session that carries its stdio */
-	struct rootfs fs;       /* its share and root paths, and what is mounted there */
-	int exit_code;          /* C_STOPPED */
+	int started, paused;
+	int pidns;              /* in a PID namespace of its own */
+	pid_t pid;              /* its init process */
+	int exited, exit_code, killed; /* killed: the init died of SIGKILL */
+	struct sess *init;      /* the session carrying its init's stdio; valid while !init_done */
+	int init_done;          /* that session has ended (EXIT out and acknowledged, or given up) */
+	int cg_fd;              /* its cgroup directory */
 };
 
+static struct ctable ids;
 static struct container table[MAX_CONTAINERS];
 static struct sess io;                  /* rind.io: a channel before any container exists */
-static struct container *io_owner;
+static int io_used;                     /* rind.io carries (or carried) a container's stdio */
 
 void container_boot(int io_fd)
 {
@@ -29,104 +36,102 @@ void container_boot(int io_fd)
 		fatal("io: %s", err_msg);
 }
 
-/* "container <id>" for the log and errors; buf holds at least CID_MAX + 16 bytes */
-static const char *label(const struct container *c, char *buf, size_t len)
+/* "container <id>" for the log and errors */
+static const char *name(const struct container *c)
 {
-	if (!c->id[0])
+	static char b[CID_MAX + 16];
+	const char *id = ids.e[c->slot].id;
+	if (!id[0])
 		return "the container created without cid";
-	snprintf(buf, len, "container %s", c->id);
-	return buf;
+	snprintf(b, sizeof b, "container %s", id);
+	return b;
 }
 
-static int count(void)
+/* Prefixes err_msg with the container's name; -1. */
+static int failed(const struct container *c)
 {
-	int n = 0;
-	for (int i = 0; i < MAX_CONTAINERS; i++)
-		n += table[i].used;
-	return n;
+	char e[ERR_MAX];
+	snprintf(e, sizeof e, "%s", err_msg);
+	return fail("%s: %s", name(c), e);
 }
 
-static struct container *first(void)
+static struct sess *live_init(const struct container *c)
 {
-	for (int i = 0; i < MAX_CONTAINERS; i++)
-		if (table[i].used)
-			return &table[i];
-	return NULL;
-}
-
-static struct container *find(const char *id)
-{
-	for (int i = 0; i < MAX_CONTAINERS; i++)
-		if (table[i].used && !strcmp(table[i].id, id))
-			return &table[i];
-	return NULL;
+	return c->init_done ? NULL : c->init;
 }
 
 struct container *container_get(const char *cid)
 {
-	if (!cid)
-		return first();
-	struct container *c = find(cid);
-	if (!c)
-		fail("unknown container: %s", cid);
-	return c;
+	int slot = ctable_target(&ids, cid);
+	return slot < 0 ? NULL : &table[slot];
 }
 
 /* ---- create ---- */
 
 /* The session that will carry a new container's stdio (its init process's). The one place
- * that decides it: rind.io serves the first container; another could be given an exec
- * port's session here, once the host can attach a shim to one. */
-static struct sess *stdio_session(const char *id)
+ * that decides it: the exec port the request names (a shim attached there, as for exec), else
+ * rind.io, which serves one container in the VM's life. */
+static struct sess *stdio_session(const struct create_req *r, const char *id)
 {
-	if (!io_owner)
+	if (r->port >= 0)
+		return portsess_claim(r->port);
+	if (!io_used)
 		return &io;
-	char b[CID_MAX + 16];
-	fail("container %s: no io channel for its stdio (rind.io serves %s)", id, label(io_owner, b, sizeof b));
+	fail("container %s: rind.io carries the stdio of the VM's first container: give port=<n> "
+	     "(an exec port with a shim attached)", id[0] ? id : "without cid");
 	return NULL;
 }
 
-/* A free entry for container `id` ("": none given), or NULL with err_msg set. */
-static struct container *free_entry(const char *id)
+/* What create sets up for the whole VM: identity, network, hostname, the share. */
+static int vm_setup(const struct create_req *r)
 {
-	if (!id[0] && first()) {
-		fail("the container was already created");
-		return NULL;
-	}
-	if (find(id)) {
-		fail("container %s already exists", id);
-		return NULL;
-	}
-	for (int i = 0; i < MAX_CONTAINERS; i++)
-		if (!table[i].used)
-			return &table[i];
-	fail("the container table is full (%d containers)", MAX_CONTAINERS);
-	return NULL;
+	if (identity_apply(r->seed, r->time) < 0 || net_setup(r) < 0)
+		return -1;
+	if (r->hostname && r->hostname[0] && sethostname(r->hostname, strlen(r->hostname)) < 0)
+		return fail("sethostname: %s", strerror(errno));
+	return share_mount(r->share);
 }
 
-/* create: identity, network, the container root, then the init process, blocked before execve. */
+/* create: the VM's part, the container's cgroup, then its init process (in new mount and cgroup
+ * namespaces, optionally a new PID namespace), blocked before execve. */
 int container_create(const struct create_req *r)
 {
 	const char *id = r->cid ? r->cid : "";
-	struct container *c = free_entry(id);
-	struct sess *s = c ? stdio_session(id) : NULL;
+	int slot = ctable_free_slot(&ids, id);
+	struct sess *s = slot < 0 ? NULL : stdio_session(r, id);
 	if (!s)
 		return -1;
-	chan_catch_up(s); /* frames the host sent before: "no process yet" (io and ctl are not ordered) */
-	rootfs_paths(&c->fs, c - table);
-	int pid = identity_apply(r->seed, r->time) < 0 || net_setup(r) < 0 ? -1 : rootfs_setup(&c->fs, r);
-	if (pid == 0)
-		pid = proc_spawn(&r->proc, c->fs.root, s, 1);
+	if (s == &io)
+		chan_catch_up(s); /* frames the host sent before: "no process yet" (io and ctl are not ordered) */
+	int pid = -1, cg = vm_setup(r) < 0 ? -1 : cgroup_create(slot, &r->cg);
+	if (cg >= 0) {
+		struct launch l = { .proc = &r->proc, .barrier = 1, .create = r, .new_pidns = r->pidns,
+				    .cg_fd = cg, .ns_pid = -1, .ns_mnt = -1, .ns_cgroup = -1 };
+		pid = proc_spawn(&l, s);
+	}
 	if (pid < 0) {
-		rootfs_teardown(&c->fs);
+		if (cg >= 0) {
+			close(cg);
+			cgroup_remove(slot);
+		}
+		if (s != &io)
+			portsess_abandon(s);
 		return -1;
 	}
-	c->used = 1;
-	snprintf(c->id, sizeof c->id, "%s", id);
+	struct container *c = &table[slot];
+	memset(c, 0, sizeof *c);
+	c->slot = slot;
 	c->status = C_CREATED;
+	c->pidns = r->pidns;
+	c->pid = pid;
 	c->init = s;
+	c->cg_fd = cg;
+	ctable_take(&ids, slot, id);
+	s->done_out = &c->init_done;
 	if (s == &io)
-		io_owner = c;
+		io_used = 1;
+	else
+		portsess_open(s);
 	return pid;
 }
 
@@ -136,74 +141,174 @@ int container_start(struct container *c)
 {
 	if (!c)
 		return fail("the container was not created");
-	struct sess *s = c->init;
-	if (s->started)
+	struct sess *s = live_init(c);
+	if (c->started)
 		return fail("the container was already started");
-	if (s->exited)
+	if (c->exited || !s)
 		return fail("the container process has exited");
 	if (write(s->start_fd, "x", 1) != 1)
 		return fail("start: %s", strerror(errno));
 	close(s->start_fd);
 	s->start_fd = -1;
-	s->started = 1;
+	c->started = 1;
 	c->status = C_RUNNING;
 	return 0;
 }
 
-static void kill_one(pid_t pid, void *signo)
-{
-	kill(pid, *(int *)signo);
-}
-
+/* all: every process in the container's cgroup (its init's exec'd ones too), whatever the
+ * init's state; else the init process. */
 int container_signal(struct container *c, int signo, int all)
 {
-	if (!c || c->init->exited)
+	if (!c || (!all && c->exited))
 		return fail("no running container process");
-	if (!all) {
-		if (kill(c->init->pid, signo) < 0)
-			return fail("kill: %s", strerror(errno));
-		return 0;
-	}
-	const char *root = container_proc_root(c);
-	if (root)
-		procs_each(root, kill_one, &signo);
-	else if (kill(-1, signo) < 0 && errno != ESRCH) /* every process but PID 1 */
+	if (all)
+		return cgroup_signal(c->cg_fd, signo) < 0 ? failed(c) : 0;
+	if (kill(c->pid, signo) < 0)
 		return fail("kill: %s", strerror(errno));
 	return 0;
 }
 
-int container_running(const struct container *c)
+/* pause (on) / resume: cgroup.freeze, and the wait until the kernel says it is done. */
+int container_pause(struct container *c, int on)
 {
-	return c && !c->init->exited;
+	if (!c)
+		return fail("the container was not created");
+	if (c->exited)
+		return fail("%s has stopped", name(c));
+	if (c->paused == on)
+		return fail("%s is %s", name(c), on ? "already paused" : "not paused");
+	if (cgroup_freeze(c->cg_fd, on, FREEZE_WAIT_MS) < 0) {
+		failed(c);
+		if (on) { /* leave it running, not half frozen */
+			char e[ERR_MAX];
+			snprintf(e, sizeof e, "%s", err_msg);
+			cgroup_freeze(c->cg_fd, 0, FREEZE_WAIT_MS);
+			fail("%s", e);
+		}
+		return -1;
+	}
+	c->paused = on;
+	return 0;
 }
 
-const char *container_root(const struct container *c)
+/* The init process was reaped (by the loop or by delete). */
+static void init_reaped(struct container *c, int status)
 {
-	return c->fs.root;
+	struct sess *s = live_init(c);
+	c->exited = 1;
+	c->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	c->killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+	c->status = C_STOPPED;
+	c->paused = 0;
+	if (s)
+		sess_exited(s, status);
 }
 
-/* Which processes are the container's, as a root to filter /proc by: NULL (all of the VM's)
- * when it is the only container (or none exists yet), else its root. */
-const char *container_proc_root(const struct container *c)
+/* delete: SIGKILL to what is left in the cgroup, the wait until it is empty and the init is
+ * reaped, the cgroup removed; the mount namespace went with its last process. The entry is
+ * freed (its id may be used again); the init's session ends on its own (EXIT, EXIT_ACK). */
+int container_delete(struct container *c)
 {
-	return !c || count() <= 1 ? NULL : c->fs.root;
+	if (!c)
+		return fail("the container was not created");
+	int64_t end = now_ms() + DELETE_WAIT_MS;
+	if (cgroup_populated(c->cg_fd) != 0 && cgroup_signal(c->cg_fd, SIGKILL) < 0)
+		return failed(c);
+	for (;;) {
+		/* every child: the init of a PID namespace finishes exiting only once the others
+		 * there (exec'd processes: the agent's children) are reaped */
+		container_reap();
+		const char *left = !c->exited ? "its init process is still there"
+				   : cgroup_populated(c->cg_fd) != 0 ? "its cgroup still has processes"
+				   : cgroup_remove(c->slot) < 0 ? err_msg : NULL;
+		if (!left)
+			break;
+		if (now_ms() >= end) {
+			char e[ERR_MAX];
+			snprintf(e, sizeof e, "%s", left);
+			return fail("%s: %s (after SIGKILL and %d ms)", name(c), e, DELETE_WAIT_MS);
+		}
+		nanosleep(&(struct timespec){ 0, 5 * 1000000 }, NULL);
+	}
+	close(c->cg_fd);
+	struct sess *s = live_init(c);
+	if (s)
+		s->done_out = NULL;
+	ctable_drop(&ids, c->slot);
+	memset(c, 0, sizeof *c);
+	return 0;
+}
+
+/* exec: a process in the init's PID (if its own), mount and cgroup namespaces and its cgroup. */
+int container_exec(struct container *c, const struct proc_spec *p, struct sess *s)
+{
+	static const char *const kinds[3] = { "pid", "mnt", "cgroup" };
+	int ns[3] = { -1, -1, -1 }, pid = -1;
+	for (int i = 0; i < 3; i++) {
+		char path[64];
+		if (i == 0 && !c->pidns)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)c->pid, kinds[i]);
+		if ((ns[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			fail("%s: its init process is gone (%s namespace: %s)", name(c), kinds[i], strerror(errno));
+			goto out;
+		}
+	}
+	struct launch l = { .proc = p, .cg_fd = c->cg_fd, .ns_pid = ns[0], .ns_mnt = ns[1], .ns_cgroup = ns[2] };
+	pid = proc_spawn(&l, s);
+out:
+	for (int i = 0; i < 3; i++)
+		if (ns[i] >= 0)
+			close(ns[i]);
+	return pid;
+}
+
+/* Whether exec may start a process in c: it exists, its init runs, it is not frozen. */
+int container_exec_check(const struct container *c)
+{
+	if (!c)
+		return fail("no running container");
+	if (c->exited)
+		return fail("%s has stopped (its init exited with %d): exec refused", name(c), c->exit_code);
+	if (c->paused)
+		return fail("%s is paused: exec refused", name(c));
+	return 0;
+}
+
+void container_info(const struct container *c, struct container_info *i)
+{
+	static const char *const st[] = { "created", "running", "stopped" };
+	i->status = c->paused ? "paused" : st[c->status];
+	i->pid = c->pid;
+	i->exited = c->exited;
+	i->exit_code = c->exit_code;
+	i->killed = c->killed;
+	i->cg_fd = c->cg_fd;
 }
 
 /* ---- the poll loop ---- */
 
 /* 1 if pid was a container's init process. */
-int container_reaped(pid_t pid, int status)
+static int reaped(pid_t pid, int status)
 {
 	for (int i = 0; i < MAX_CONTAINERS; i++) {
 		struct container *c = &table[i];
-		if (c->used && c->init->pid == pid && !c->init->exited) {
-			sess_exited(c->init, status);
-			c->status = C_STOPPED;
-			c->exit_code = c->init->code;
+		if (ids.e[i].used && c->pid == pid && !c->exited) {
+			init_reaped(c, status);
 			return 1;
 		}
 	}
 	return 0;
+}
+
+/* Reaps every child that has exited: a container's init, or an exec port's process. */
+void container_reap(void)
+{
+	int st;
+	pid_t p;
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (!reaped(p, st))
+			portsess_reaped(p, st);
 }
 
 int container_poll(struct pollfd *p, int n)
@@ -226,16 +331,16 @@ static int vm_over(void)
 {
 	int n = 0;
 	for (int i = 0; i < MAX_CONTAINERS; i++) {
-		if (!table[i].used)
+		if (!ids.e[i].used)
 			continue;
-		if (!table[i].init->done)
+		if (!table[i].init_done)
 			return 0;
 		n++;
 	}
 	return n > 0;
 }
 
-/* Timers of the stdio sessions; *over: the VM may power off. Returns the poll timeout. */
+/* Timers of rind.io's session; *over: the VM may power off. Returns the poll timeout. */
 int container_tick(int64_t now, int *over)
 {
 	int t = tmin(port_rearm(&io.port, now), sess_tick(&io, now));

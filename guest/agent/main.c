@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* kill everything, flush, and quit QEMU */
@@ -15,15 +14,6 @@ static _Noreturn void shutdown_vm(void)
 {
 	kill(-1, SIGKILL);
 	power_off();
-}
-
-static void reap(void)
-{
-	int st;
-	pid_t p;
-	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-		if (!container_reaped(p, st))
-			exec_reaped(p, st);
 }
 
 static void on_signals(int sfd)
@@ -38,11 +28,11 @@ static void on_signals(int sfd)
 			else if (si[i].ssi_signo == SIGIO) { /* a host (re)connected, or data */
 				port_wake(&ctl_port);
 				container_wake();
-				exec_wake();
+				portsess_wake();
 			}
 		}
 	if (chld)
-		reap();
+		container_reap();
 }
 
 /* Timers: port re-polling, a stale ctl message, the sessions' exit sequences. Returns the poll timeout. */
@@ -51,7 +41,7 @@ static int timers(void)
 	int64_t now = now_ms();
 	int over;
 	int t = tmin(port_rearm(&ctl_port, now), ctl_tick(now));
-	t = tmin(t, exec_tick(now));
+	t = tmin(t, portsess_tick(now));
 	t = tmin(t, container_tick(now, &over));
 	if (over)
 		shutdown_vm();
@@ -66,7 +56,7 @@ static _Noreturn void loop(int sfd)
 		int n = 0, i_ctl = -1;
 		p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		n = container_poll(p, n);
-		n = exec_poll(p, n);
+		n = portsess_poll(p, n);
 		if (ctl_port.on)
 			i_ctl = n, p[n++] = (struct pollfd){ .fd = ctl_port.fd,
 							     .events = POLLIN | (ctl_want_write() ? POLLOUT : 0) };
@@ -78,7 +68,7 @@ static _Noreturn void loop(int sfd)
 		if (p[0].revents)
 			on_signals(sfd);
 		container_dispatch(p);
-		exec_dispatch(p);
+		portsess_dispatch(p);
 		if (i_ctl >= 0 && p[i_ctl].revents) /* last: `create` and `exec` open new fds */
 			ctl_event(p[i_ctl].revents);
 	}
@@ -104,11 +94,12 @@ int main(void)
 	if (getpid() != 1)
 		fprintf(stderr, "rind-agent: warning: not PID 1\n");
 	boot();
+	cgroup_boot();
 	int sfd = signal_fd();
 	transport_open(&ports);
 	ctl_port.fd = ports.ctl;
 	ctl_port.on = 1;
 	container_boot(ports.io);
-	exec_boot(ports.exec);
+	portsess_boot(ports.exec);
 	loop(sfd);
 }

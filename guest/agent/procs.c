@@ -1,10 +1,9 @@
-/* rind guest agent: the guest's user processes (not PID 1, not kernel threads), optionally those under one root.
- * Reads /proc only; which root belongs to which container is container.c's to say. */
+/* rind guest agent: the guest's user processes (not PID 1, not kernel threads): what ps lists before any container exists.
+ * Reads /proc only; a container's processes are its cgroup's (cgroup.c). */
 #include "agent.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,21 +31,8 @@ static int is_kthread(const char *pid)
 	return !!(flags & PF_KTHREAD);
 }
 
-/* Whether the process's root directory is `root` or below it (it may chroot further). */
-static int under_root(const char *pid, const char *root)
-{
-	char path[64], link[PATH_MAX];
-	snprintf(path, sizeof path, "/proc/%s/root", pid);
-	ssize_t n = readlink(path, link, sizeof link - 1);
-	if (n < 0)
-		return 0;
-	link[n] = 0;
-	size_t l = strlen(root);
-	return !strncmp(link, root, l) && (link[l] == 0 || link[l] == '/');
-}
-
-/* Calls fn for every user process (under `root`, unless NULL); returns how many there are. */
-long procs_each(const char *root, void (*fn)(pid_t pid, void *arg), void *arg)
+/* Calls fn for every user process; returns how many there are. */
+long procs_each(void (*fn)(pid_t pid, void *arg), void *arg)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -54,7 +40,7 @@ long procs_each(const char *root, void (*fn)(pid_t pid, void *arg), void *arg)
 	while (d && (e = readdir(d))) {
 		if (!isdigit((unsigned char)e->d_name[0]) || !strcmp(e->d_name, "1"))
 			continue;
-		if (is_kthread(e->d_name) != 0 || (root && !under_root(e->d_name, root)))
+		if (is_kthread(e->d_name) != 0)
 			continue;
 		n++;
 		if (fn)

@@ -1,5 +1,5 @@
-/* rind guest agent: a container's filesystem in the VM: its 9p share, the rootfs bind, the spec's mounts, /dev.
- * Mounts only what mountspec.c parsed, at destinations resolve.c kept inside the root; no pivot_root (see rootfs_setup). */
+/* rind guest agent: a container's filesystem: the VM's 9p share, and in the container's own mount namespace its rootfs bind,
+ * the spec's mounts, /dev, and the pivot_root into it. Mounts only what mountspec.c parsed, at destinations resolve.c kept inside the root. */
 #include "agent.h"
 #include "mountspec.h"
 #include "resolve.h"
@@ -10,17 +10,18 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+#define SHARE_DIR RUN_DIR "/share"
+#define ROOT_DIR RUN_DIR "/root"   /* every container's mount point: each has its own mount namespace */
 
-void rootfs_paths(struct rootfs *fs, int slot)
-{
-	memset(fs, 0, sizeof *fs);
-	snprintf(fs->share, sizeof fs->share, RUN_DIR "/c%d/share", slot);
-	snprintf(fs->root, sizeof fs->root, RUN_DIR "/c%d/root", slot);
-}
+/* the paths a container's root is built from: fs->share (the VM's share) and fs->root */
+struct rootfs {
+	const char *share, *root;
+};
 
 static int resolve(const struct rootfs *fs, const char *path, int mk, char *out, size_t outlen)
 {
@@ -42,6 +43,8 @@ static int bind_mount(const struct rootfs *fs, const struct mount_entry *m, cons
 	const char *source = m->source;
 	while (*source == '/')
 		source++;
+	if (!share_path_valid(source))
+		return fail("mount source %s for %s: not a path in the share", m->source, m->dest);
 	snprintf(src, sizeof src, "%s/%s", fs->share, source);
 	if (stat(src, &st) < 0)
 		return fail("mount source %s for %s: %s", source, m->dest, strerror(errno));
@@ -55,7 +58,8 @@ static int bind_mount(const struct rootfs *fs, const struct mount_entry *m, cons
 	return 0;
 }
 
-/* A filesystem mount; cgroup v1 hierarchies mean nothing inside the VM: it gets cgroup2. */
+/* A filesystem mount; cgroup v1 hierarchies mean nothing inside the VM: it gets cgroup2, which
+ * (mounted in the container's cgroup namespace) shows the container's own cgroup as its root. */
 static int fs_mount(const struct rootfs *fs, const struct mount_entry *m, const struct mount_opts *o, char *target)
 {
 	int cg = !strcmp(m->type, "cgroup");
@@ -126,7 +130,7 @@ static int default_mount(const struct rootfs *fs, const struct create_req *r, co
 	return 0;
 }
 
-/* ---- the root ---- */
+/* ---- the share (agent side) ---- */
 
 static int mkdir_p(const char *path)
 {
@@ -142,47 +146,66 @@ static int mkdir_p(const char *path)
 	return mkdir(b, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* The share at fs->share, the rootfs bound at fs->root. */
-static int share_and_root(struct rootfs *fs, const struct create_req *r)
+/* The VM's share, mounted once at SHARE_DIR (in the agent's mount namespace: containers see
+ * only what their own namespaces bind from it). */
+int share_mount(const char *tag)
 {
-	char src[PATH_MAX];
-	if (mkdir_p(fs->share) < 0 || mkdir_p(fs->root) < 0)
+	static char mounted[64];
+	if (mounted[0])
+		return strcmp(tag, mounted) ? fail("share %s: the VM's share is %s", tag, mounted) : 0;
+	if (!tag[0] || strlen(tag) >= sizeof mounted)
+		return fail("bad share tag: %.64s", tag);
+	if (mkdir_p(SHARE_DIR) < 0 || mkdir_p(ROOT_DIR) < 0)
 		return fail("mkdir %s: %s", RUN_DIR, strerror(errno));
-	if (mount(r->share, fs->share, "9p", 0, "trans=virtio,version=9p2000.L,msize=262144") < 0)
-		return fail("mount 9p share %s: %s", r->share, strerror(errno));
-	fs->share_mounted = 1;
-	snprintf(src, sizeof src, "%s/%s", fs->share, r->rootfs);
-	if (mount(src, fs->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return fail("bind rootfs %s: %s", r->rootfs, strerror(errno));
-	fs->root_mounted = 1;
+	if (mount(tag, SHARE_DIR, "9p", 0, "trans=virtio,version=9p2000.L,msize=262144") < 0)
+		return fail("mount 9p share %s: %s", tag, strerror(errno));
+	snprintf(mounted, sizeof mounted, "%s", tag);
 	return 0;
 }
 
-/* Builds the container's root at fs->root. There is no pivot_root: its processes are
- * chroot()ed (child.c), because the VM, not a mount namespace, is the boundary. */
-int rootfs_setup(struct rootfs *fs, const struct create_req *r)
+/* ---- the root (in the container's new mount namespace) ---- */
+
+/* pivot_root(".", ".") on the new root, then the old root (stacked on it) detached with
+ * everything under it: the agent's initramfs, /dev with the ports, /proc, /sys, the share. */
+static int pivot(const char *root)
 {
-	if (share_and_root(fs, r) < 0 || default_mount(fs, r, "/dev", "tmpfs", MS_NOSUID, "mode=755") < 0)
+	int old = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), new = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+	if (old < 0 || new < 0)
+		rc = fail("open the roots: %s", strerror(errno));
+	else if (fchdir(new) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		rc = fail("pivot_root: %s", strerror(errno));
+	else if (fchdir(old) < 0 || umount2(".", MNT_DETACH) < 0)
+		rc = fail("detach the old root: %s", strerror(errno));
+	else if (chdir("/") < 0)
+		rc = fail("chdir /: %s", strerror(errno));
+	if (old >= 0)
+		close(old);
+	if (new >= 0)
+		close(new);
+	return rc;
+}
+
+/* Builds the container's root at ROOT_DIR, in the calling process's new mount namespace
+ * (nothing propagates back: it is made private first), and pivots into it. */
+int rootfs_enter(const struct create_req *r)
+{
+	struct rootfs fs = { SHARE_DIR, ROOT_DIR };
+	char src[PATH_MAX];
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail("make the mount namespace private: %s", strerror(errno));
+	snprintf(src, sizeof src, "%s/%s", fs.share, r->rootfs);
+	if (mount(src, fs.root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return fail("bind rootfs %s: %s", r->rootfs, strerror(errno));
+	if (default_mount(&fs, r, "/dev", "tmpfs", MS_NOSUID, "mode=755") < 0)
 		return -1;
 	for (size_t i = 0; i < r->nmounts; i++)
-		if (apply_mount(fs, r->mounts[i]))
+		if (apply_mount(&fs, r->mounts[i]))
 			return -1;
-	if (populate_dev(fs) < 0 ||
-	    default_mount(fs, r, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+	if (populate_dev(&fs) < 0 ||
+	    default_mount(&fs, r, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
 		return -1;
-	if (r->hostname && r->hostname[0] && sethostname(r->hostname, strlen(r->hostname)) < 0)
-		return fail("sethostname: %s", strerror(errno));
-	if (r->readonly && mount(NULL, fs->root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+	if (r->readonly && mount(NULL, fs.root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
 		return fail("remount root read-only: %s", strerror(errno));
-	return 0;
-}
-
-/* Undoes rootfs_setup as far as it got: a lazy unmount takes submounts along. */
-void rootfs_teardown(struct rootfs *fs)
-{
-	if (fs->root_mounted && umount2(fs->root, MNT_DETACH) < 0)
-		logmsg("umount %s: %s", fs->root, strerror(errno));
-	if (fs->share_mounted && umount2(fs->share, MNT_DETACH) < 0)
-		logmsg("umount %s: %s", fs->share, strerror(errno));
-	fs->root_mounted = fs->share_mounted = 0;
+	return pivot(fs.root);
 }

@@ -13,7 +13,6 @@ void sess_init(struct sess *s, const char *name, int is_exec, int port_fd)
 	s->name = name;
 	s->is_exec = is_exec;
 	s->in_fd = s->out_fd = s->err_fd = s->start_fd = -1;
-	s->started = is_exec;
 	s->host_seen = !is_exec; /* rind.io is a socketpair: always the same host */
 	s->born = now_ms();
 	s->port.fd = port_fd;
@@ -159,6 +158,8 @@ int sess_tick(struct sess *s, int64_t now)
 		return tmin(t, wait);
 	if (s->broken || s->acked || now >= s->ack_until) {
 		s->done = 1;
+		if (s->done_out)
+			*s->done_out = 1;
 		return -1;
 	}
 	return tmin(t, ms_until(s->ack_until, now));

@@ -1,76 +1,78 @@
-/* rind guest agent: starting a process in a container root: pipes or a pty, fork, the child's report, the start barrier.
+/* rind guest agent: starting a process in a container: pipes, the PID namespace it is forked into, fork, the child's report, the start barrier.
  * The agent's side only (the child's is child.c); it fills a session's process fields, not its channel. */
 #include "agent.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+
+#define SETUP_MS 30000  /* a child that has not reported by then is killed */
 
 static int set_nonblock(int fd)
 {
 	return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-/* Opens a pty from the container's devpts instance, so the workload sees /dev/pts/N. */
-static int open_pty(const char *root, int *master, int *slave, const struct sess *s)
+/* One message of the child's report (a SOCK_SEQPACKET socket); a passed fd goes to *fd. */
+static ssize_t report_msg(int sock, char *b, size_t len, int *fd)
 {
-	char ptmx[96];
-	int unlock = 0;
-	snprintf(ptmx, sizeof ptmx, "%s/dev/pts/ptmx", root);
-	*master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0)
-		return fail("open ptmx: %s", strerror(errno));
-	if (ioctl(*master, TIOCSPTLCK, &unlock) < 0 ||
-	    (*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-		fail("open pty: %s", strerror(errno));
-		close(*master);
-		*master = -1;
-		return -1;
-	}
-	struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
-	if (ws.ws_row || ws.ws_col)
-		ioctl(*master, TIOCSWINSZ, &ws);
-	return 0;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { b, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int got;
+			memcpy(&got, CMSG_DATA(c), sizeof got);
+			if (*fd >= 0)
+				close(*fd);
+			*fd = got;
+		}
+	return n;
 }
 
-/* Reads the child's report: 0 when it is ready (barrier: "\0"; none: EOF at its
- * execve), -1 with err_msg set. */
-static int read_report(int fd, int barrier)
+/* Reads the child's report: messages of REPORT_PTY (with the pty master, to *master), then
+ * "\0" once it is ready (barrier), or its error text; without a barrier EOF at its execve.
+ * 0 when it is ready, -1 with err_msg set. */
+static int read_report(int sock, int barrier, int *master)
 {
 	char b[sizeof err_msg];
-	size_t n = 0;
-	int64_t end = now_ms() + 30000;
+	int64_t end = now_ms() + SETUP_MS;
 	for (;;) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		struct pollfd pf = { .fd = sock, .events = POLLIN };
 		int left = end - now_ms();
 		if (left <= 0 || poll(&pf, 1, left) == 0)
 			return fail("process setup timed out");
-		ssize_t r = read(fd, b + n, sizeof b - 1 - n);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		ssize_t n = report_msg(sock, b, sizeof b - 1, master);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (r <= 0)
-			break;
-		n += r;
-		if (n == sizeof b - 1)
-			break;
+		if (n < 0)
+			return fail("process setup: %s", strerror(errno));
+		if (n == 1 && b[0] == REPORT_PTY)
+			continue;
+		if (n == 0)
+			return barrier ? fail("process setup failed") : 0;
+		if (barrier && n == 1 && b[0] == 0)
+			return 0;
+		b[n] = 0;
+		return fail("%s", b);
 	}
-	if (barrier ? n == 1 && b[0] == 0 : !n)
-		return 0;
-	if (!n)
-		return fail("process setup failed");
-	b[n] = 0;
-	return fail("%s", b);
 }
 
-/* The fds of a spawn: report (child -> agent), go (the start barrier), stdio pipes or a pty. */
+/* The fds of a spawn: report (child -> agent), go (the start barrier), the stdio pipes. */
 struct fds {
-	int report[2], go[2], in[2], out[2], err[2], master, slave;
+	int report[2], go[2], in[2], out[2], err[2];
 };
 
 static void close_fds(struct fds *f)
@@ -81,38 +83,39 @@ static void close_fds(struct fds *f)
 			close(all[i]), all[i] = -1;
 }
 
-static int make_fds(const struct proc_spec *r, const char *root, const struct sess *s, int barrier, struct fds *f)
+static int make_fds(const struct launch *l, struct fds *f)
 {
 	memset(f, -1, sizeof *f);
-	if (pipe2(f->report, O_CLOEXEC) < 0 || (barrier && pipe2(f->go, O_CLOEXEC) < 0))
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, f->report) < 0)
+		return fail("socketpair: %s", strerror(errno));
+	if (l->barrier && pipe2(f->go, O_CLOEXEC) < 0)
 		return fail("pipe: %s", strerror(errno));
-	if (r->terminal)
-		return open_pty(root, &f->master, &f->slave, s);
-	if (pipe2(f->in, O_CLOEXEC) < 0 || pipe2(f->out, O_CLOEXEC) < 0 || pipe2(f->err, O_CLOEXEC) < 0)
+	if (!l->proc->terminal && (pipe2(f->in, O_CLOEXEC) < 0 || pipe2(f->out, O_CLOEXEC) < 0 || pipe2(f->err, O_CLOEXEC) < 0))
 		return fail("pipe: %s", strerror(errno));
 	return 0;
 }
 
-static _Noreturn void in_child(const struct proc_spec *r, const char *root, struct fds *f)
+static _Noreturn void in_child(const struct launch *l, struct fds *f)
 {
-	int stdio[3] = { f->in[0], f->out[1], f->err[1] };
-	if (r->terminal)
-		stdio[0] = stdio[1] = stdio[2] = f->slave;
+	int stdio[3] = { f->in[0], f->out[1], f->err[1] }; /* a terminal's: made in the container */
 	close(f->report[0]);
 	if (f->go[1] >= 0)
 		close(f->go[1]);
-	child_run(r, root, stdio, f->report[1], f->go[0]);
+	child_run(l, stdio, f->report[1], f->go[0]);
 }
 
 /* Hands the agent's ends to the session; the rest are closed. */
-static void take_fds(struct sess *s, struct fds *f, int terminal)
+static void take_fds(struct sess *s, struct fds *f, int master)
 {
 	s->start_fd = f->go[1], f->go[1] = -1;
-	s->pty = terminal;
-	if (terminal) {
-		s->out_fd = f->master, f->master = -1;
-		s->in_fd = fcntl(s->out_fd, F_DUPFD_CLOEXEC, 3);
-		set_nonblock(s->out_fd);
+	s->pty = master >= 0;
+	if (s->pty) {
+		s->out_fd = master;
+		s->in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+		set_nonblock(master);
+		struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
+		if (ws.ws_row || ws.ws_col)
+			ioctl(master, TIOCSWINSZ, &ws);
 	} else {
 		s->in_fd = f->in[1], s->out_fd = f->out[0], s->err_fd = f->err[0];
 		f->in[1] = f->out[0] = f->err[0] = -1;
@@ -121,32 +124,65 @@ static void take_fds(struct sess *s, struct fds *f, int terminal)
 	close_fds(f);
 }
 
-/* Forks a process set up in `root` and fills s's process fields. With a barrier it waits
- * before execve until s->start_fd is written. Returns its pid or -1. */
-int proc_spawn(const struct proc_spec *r, const char *root, struct sess *s, int barrier)
+/* The agent's own PID namespace, to return to after forking into another. */
+static int own_pidns(void)
 {
-	struct fds f;
-	if (make_fds(r, root, s, barrier, &f) < 0) {
-		close_fds(&f);
+	static int fd = -1;
+	if (fd < 0 && (fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+		fail("/proc/self/ns/pid: %s", strerror(errno));
+	return fd;
+}
+
+/* fork(), the child in a new PID namespace (its PID 1) or in the one ns_pid names. The agent
+ * changes only the namespace of its next child, and changes it back at once. */
+static pid_t fork_in(const struct launch *l)
+{
+	int other = l->new_pidns || l->ns_pid >= 0;
+	if (other && own_pidns() < 0)
 		return -1;
-	}
+	if (l->new_pidns && unshare(CLONE_NEWPID) < 0)
+		return fail("new PID namespace: %s", strerror(errno));
+	if (l->ns_pid >= 0 && setns(l->ns_pid, CLONE_NEWPID) < 0)
+		return fail("join the container's PID namespace: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid == 0)
-		in_child(r, root, &f);
-	if (pid < 0) {
-		fail("fork: %s", strerror(errno));
+		return 0;
+	int e = errno;
+	if (other && setns(own_pidns(), CLONE_NEWPID) < 0)
+		fatal("back to the agent's PID namespace: %s", strerror(errno));
+	if (pid < 0)
+		return fail("fork: %s", e == ENOMEM && l->ns_pid >= 0 ? "the container's PID namespace is ending" : strerror(e));
+	return pid;
+}
+
+/* Forks a process set up as l says and fills s's process fields. With a barrier it waits
+ * before execve until s->start_fd is written. Returns its pid (in the agent's namespace) or -1. */
+int proc_spawn(const struct launch *l, struct sess *s)
+{
+	struct fds f;
+	int master = -1;
+	if (make_fds(l, &f) < 0) {
 		close_fds(&f);
 		return -1;
 	}
-	close(f.report[1]), close(f.go[0]), close(f.in[0]), close(f.out[1]), close(f.err[1]), close(f.slave);
-	f.report[1] = f.go[0] = f.in[0] = f.out[1] = f.err[1] = f.slave = -1;
-	if (read_report(f.report[0], barrier) < 0) {
+	pid_t pid = fork_in(l);
+	if (pid == 0)
+		in_child(l, &f);
+	if (pid < 0) {
+		close_fds(&f);
+		return -1;
+	}
+	close(f.report[1]), close(f.go[0]), close(f.in[0]), close(f.out[1]), close(f.err[1]);
+	f.report[1] = f.go[0] = f.in[0] = f.out[1] = f.err[1] = -1;
+	if (read_report(f.report[0], l->barrier, &master) < 0 || (l->proc->terminal && master < 0 && fail("no pty from the process") < 0)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close_fds(&f);
+		if (master >= 0)
+			close(master);
 		return -1;
 	}
 	s->pid = pid;
-	take_fds(s, &f, r->terminal);
+	take_fds(s, &f, master);
 	return pid;
 }

@@ -1,7 +1,8 @@
-/* rind guest agent: the `ps` and `stats` replies: a container's processes, the VM's memory, CPU time, network counters.
- * Reads /proc (procs.c for the processes) and only builds replies (reply.c); never writes to a port. */
+/* rind guest agent: the `ps`, `stats` and `events` replies: a container's processes and cgroup counters, the VM's memory, CPU time, network.
+ * Reads /proc and cgroup files (procs.c, cgroup.c) and only builds replies (reply.c); never writes to a port. */
 #include "agent.h"
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,69 @@ static void add_pid(pid_t pid, void *arg)
 	reply_add("pid=%d", (int)pid);
 }
 
+/* A container's processes are its cgroup's; before any container exists, the VM's. */
+static long each_proc(const struct container *c, void (*fn)(pid_t, void *))
+{
+	struct container_info i;
+	if (!c)
+		return procs_each(fn, NULL);
+	container_info(c, &i);
+	return cgroup_procs(i.cg_fd, fn, NULL);
+}
+
 void stats_ps(const struct container *c)
 {
 	reply_begin("ok");
-	procs_each(container_proc_root(c), add_pid, NULL);
+	each_proc(c, add_pid);
+}
+
+/* oom=1: the init died of SIGKILL and the cgroup saw an OOM kill; oom_kill= counts those. */
+static void add_oom(const struct container_info *i)
+{
+	unsigned long long kills = 0;
+	if (cgroup_value(i->cg_fd, "memory.events", "oom_kill", &kills) == 0)
+		reply_add("oom_kill=%llu", kills);
+	reply_add("oom=%d", i->exited && i->killed && kills > 0);
+}
+
+/* The container's cgroup counters (those its controllers have). */
+static void add_cgroup(const struct container *c)
+{
+	struct container_info i;
+	unsigned long long v;
+	container_info(c, &i);
+	if (cgroup_value(i.cg_fd, "memory.current", NULL, &v) == 0)
+		reply_add("cg_mem_current=%llu", v);
+	if (cgroup_value(i.cg_fd, "memory.max", NULL, &v) == 0) {
+		if (v == UINT64_MAX)
+			reply_add("cg_mem_max=max");
+		else
+			reply_add("cg_mem_max=%llu", v);
+	}
+	static const char *const cpu[][2] = { { "usage_usec", "cg_cpu_usage" }, { "user_usec", "cg_cpu_user" },
+					      { "system_usec", "cg_cpu_system" } };
+	for (int k = 0; k < 3; k++)
+		if (cgroup_value(i.cg_fd, "cpu.stat", cpu[k][0], &v) == 0)
+			reply_add("%s=%llu", cpu[k][1], v * 1000);
+	if (cgroup_value(i.cg_fd, "pids.current", NULL, &v) == 0)
+		reply_add("cg_pids=%llu", v);
+	add_oom(&i);
+}
+
+void stats_events(const struct container *c)
+{
+	struct container_info i;
+	if (!c) {
+		reply_error("the container was not created");
+		return;
+	}
+	container_info(c, &i);
+	reply_begin("ok");
+	reply_add("status=%s", i.status);
+	reply_add("pid=%d", (int)i.pid);
+	if (i.exited)
+		reply_add("exit=%d", i.exit_code);
+	add_oom(&i);
 }
 
 /* The value of `key` (e.g. "MemTotal:") in /proc/meminfo text, in bytes. */
@@ -87,7 +147,9 @@ void stats_stats(const struct container *c)
 	reply_add("mem_used=%llu", total > avail ? total - avail : 0);
 	reply_add("cpu_user=%llu", (v[0] + v[1]) * tick_ns);
 	reply_add("cpu_system=%llu", (v[2] + v[5] + v[6]) * tick_ns);
-	reply_add("pids=%ld", procs_each(container_proc_root(c), NULL, NULL));
+	reply_add("pids=%ld", each_proc(c, NULL));
+	if (c)
+		add_cgroup(c);
 	if (slurp("/proc/net/dev", b, sizeof b) >= 0)
 		add_net(b);
 }

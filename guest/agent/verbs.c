@@ -40,6 +40,7 @@ static void do_ping(char **kv, size_t n)
 	reply_begin("ok");
 	reply_add("version=1");
 	reply_add("kernel=%s", u.release);
+	reply_add("cgroup=%s", cgroup_controllers());
 	for (size_t i = 0; i < n; i++)
 		if (!strncmp(kv[i], "nonce=", 6)) {
 			reply_add("%s", kv[i]);
@@ -70,14 +71,39 @@ static void do_exec(char **kv, size_t n)
 	reply_pid("exec", pid);
 }
 
-static void do_start(char **kv, size_t n)
+/* The verbs that take only cid=: the container, or why not (err_msg). */
+static int cid_target(char **kv, size_t n, struct container **c)
 {
 	const char *cid;
-	struct container *c = NULL;
-	if (parse_cid(kv, n, &cid) < 0 || target(cid, &c) < 0)
-		reply_rc(-1);
-	else
-		reply_rc(container_start(c));
+	*c = NULL;
+	return parse_cid(kv, n, &cid) < 0 || target(cid, c) < 0 ? -1 : 0;
+}
+
+static void do_start(char **kv, size_t n)
+{
+	struct container *c;
+	reply_rc(cid_target(kv, n, &c) < 0 ? -1 : container_start(c));
+}
+
+static void do_pause(char **kv, size_t n)
+{
+	struct container *c;
+	reply_rc(cid_target(kv, n, &c) < 0 ? -1 : container_pause(c, 1));
+}
+
+static void do_resume(char **kv, size_t n)
+{
+	struct container *c;
+	reply_rc(cid_target(kv, n, &c) < 0 ? -1 : container_pause(c, 0));
+}
+
+static void do_delete(char **kv, size_t n)
+{
+	struct container *c;
+	int rc = cid_target(kv, n, &c) < 0 ? -1 : container_delete(c);
+	if (rc < 0)
+		logmsg("delete: %s", err_msg);
+	reply_rc(rc);
 }
 
 static void do_signal(char **kv, size_t n)
@@ -111,12 +137,18 @@ static void do_stats(char **kv, size_t n)
 	do_procs(kv, n, stats_stats);
 }
 
+static void do_events(char **kv, size_t n)
+{
+	do_procs(kv, n, stats_events);
+}
+
 static const struct verb {
 	const char *name;
 	void (*fn)(char **kv, size_t n);
 } verbs[] = {
 	{ "ping", do_ping }, { "create", do_create }, { "start", do_start }, { "signal", do_signal },
-	{ "exec", do_exec }, { "ps", do_ps }, { "stats", do_stats },
+	{ "exec", do_exec }, { "ps", do_ps }, { "stats", do_stats }, { "events", do_events },
+	{ "pause", do_pause }, { "resume", do_resume }, { "delete", do_delete },
 };
 
 /* Splits the message into its strings; NULL (reply built) if it is malformed. */
