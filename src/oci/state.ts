@@ -2,9 +2,9 @@
 // a lock per container (different containers never wait on each other), status derived from facts.
 import { mkdirSync, readFileSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { RindError } from '../util/errors.js';
 import { isAlive } from '../host/proc.js';
+import { withFileLock } from '../host/lock.js';
 import { writeAtomic } from '../util/fs.js';
 import type { HooksSpec } from './spec-schema.js';
 
@@ -164,26 +164,10 @@ export class StateStore {
     return record.status;
   }
 
-  /** Serializes operations on one container; the lock lives outside the container's dir. */
+  /** Serializes operations on one container; the lock lives outside the container's dir and dies with its holder. */
   async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const locks = join(this.root, '.locks');
     mkdirSync(locks, { recursive: true });
-    const target = join(locks, id);
-    let release: (() => Promise<void>) | undefined;
-    try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        stale: 15000,
-        update: 5000,
-        retries: { retries: 600, minTimeout: 20, maxTimeout: 100, factor: 1.2 },
-      });
-    } catch (e) {
-      throw new RindError(`container ${id} is locked by another rind process: ${(e as Error).message}`);
-    }
-    try {
-      return await fn();
-    } finally {
-      await release().catch(() => undefined);
-    }
+    return withFileLock(join(locks, id), `container ${id}`, 120_000, fn);
   }
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { withFileLock } from '../host/lock.js';
 import { cacheDir } from '../util/paths.js';
 import { RindError } from '../util/errors.js';
 import { isAlive } from '../host/proc.js';
@@ -84,12 +84,7 @@ export async function ensureTemplate(key: string, build: (dir: string) => Promis
   const dir = join(root, key);
   const ready = readValid(dir, key);
   if (ready) return ready;
-  const release = await lockfile.lock(dir, { realpath: false, stale: 60_000, update: 10_000, retries: { retries: 1200, minTimeout: 50, maxTimeout: 200 } });
-  try {
-    return readValid(dir, key) ?? (await buildInto(root, dir, key, build));
-  } finally {
-    await release().catch(() => undefined);
-  }
+  return withFileLock(`${dir}.lock`, `template ${key}`, 300_000, async () => readValid(dir, key) ?? (await buildInto(root, dir, key, build)));
 }
 
 async function buildInto(root: string, dir: string, key: string, build: (dir: string) => Promise<Built>): Promise<Template> {
