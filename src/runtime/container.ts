@@ -153,7 +153,11 @@ export function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
 
 export function killContainer(ctx: RuntimeContext, id: string, signo: number, all: boolean): Promise<void> {
   return withContainer(ctx, id, async (rec, status) => {
-    if (status === 'stopped') throw new RindError(`container ${id} is not running`);
+    // runc: `kill --all` of a stopped container is fine (containerd's shim sends it after the init exits)
+    if (status === 'stopped') {
+      if (all) return;
+      throw new RindError(`container ${id} is not running`);
+    }
     if (signo === 0) return; // "is it alive?": it is (created, running or paused)
     const { rec: sb, guest, ch } = sandboxGuest(ctx, rec.sandbox);
     const cid = memberCid(rec);
@@ -200,10 +204,10 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
     const rec = ctx.store.tryRead(id);
     if (!rec) return ctx.store.remove(id);
     const status = ctx.store.status(rec);
-    if ((status === 'running' || status === 'paused') && !force)
-      throw new RindError(`cannot delete container ${id}: it is ${status} (use --force)`);
     const left = rec.sandbox === id ? members(ctx, id) : [];
     if (left.length && !force) throw new RindError(`cannot delete sandbox ${id}: containers ${left.join(', ')} still run in it (delete them first, or use --force)`);
+    if ((status === 'running' || status === 'paused') && !force)
+      throw new RindError(`cannot delete container ${id}: it is ${status} (use --force)`);
     await removeContainer(ctx, rec);
     await runHooks(ctx, rec.hooks, 'poststop', hookState(rec, 'stopped'));
   });

@@ -10,6 +10,8 @@ import { bindInto, unbindFrom, type NsBind } from '../host/ns-mounts.js';
 import { requireCapability, type PreparedContainer } from '../guest/guest.js';
 import { RindError } from '../util/errors.js';
 import { claimPort, holdPort, releasePort } from './ports.js';
+import { waitGone } from '../host/proc.js';
+import { timeouts } from '../util/timeouts.js';
 import { addMember, removeMember } from './pod.js';
 import { sandboxGuest } from './sandbox.js';
 import type { RuntimeContext } from './context.js';
@@ -66,11 +68,13 @@ export async function createMember(ctx: RuntimeContext, rec: ContainerRecord, r:
   return h;
 }
 
-/** Takes a member out of its VM (if the VM still runs) and the host: guest state, binds, port, shim. */
+/** Takes a member out of its VM (if the VM still runs) and the host: its shim first (that frees its port in
+ * the guest), then its guest state, binds, port claim and host state. */
 export async function removeMemberTraces(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   const sandbox = rec.sandbox;
   const dir = ctx.store.dir(sandbox);
   const pid = vmmPid(dir);
+  if (signalShim(rec.shimPid, rec.shimStartTime, 9)) await waitGone(rec.shimPid, rec.shimStartTime, timeouts.stopMs);
   try {
     const sb = sandboxGuest(ctx, sandbox);
     if (sb.ch.alive()) await sb.guest.removeMember(sb.ch, rec.id).catch((e: Error) => ctx.log.warn(`guest: ${e.message}`, { id: rec.id }));
@@ -79,7 +83,6 @@ export async function removeMemberTraces(ctx: RuntimeContext, rec: ContainerReco
   }
   if (pid) unbindFrom(shimBinary(), pid, rec.binds ?? []);
   rmSync(join(dir, 'share', 'c', rec.id), { recursive: true, force: true }); // mount points only: the binds live in the VM's namespace
-  signalShim(rec.shimPid, rec.shimStartTime, 9);
   if (rec.port !== undefined) releasePort(ctx, sandbox, rec.port);
   removeMember(ctx, sandbox, rec.id);
 }
