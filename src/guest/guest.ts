@@ -42,6 +42,8 @@ export interface PreparedContainer {
   config: string[];
   /** an agentless image booted directly (unikernels): host paths and its command line's inputs */
   image?: BootImage;
+  /** parts of the spec this kind does not apply: the runtime logs them once (never silently ignored) */
+  notes?: string[];
 }
 
 /** What an agentless guest boots: a kernel (and initrd) from the container's rootfs, with its arguments. */

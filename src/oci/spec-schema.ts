@@ -44,13 +44,14 @@ export const NamespaceSchema = Type.Object({
 });
 
 export const ResourcesSchema = Type.Object({
-  memory: Type.Optional(Type.Object({ limit: Type.Optional(Int64), reservation: Type.Optional(Int64) })),
+  memory: Type.Optional(Type.Object({ limit: Type.Optional(Int64), reservation: Type.Optional(Int64), swap: Type.Optional(Int64) })),
   cpu: Type.Optional(
     Type.Object({
       shares: Type.Optional(Type.Integer({ minimum: 0 })),
       quota: Type.Optional(Int64),
       period: Type.Optional(Type.Integer({ minimum: 0 })),
-      cpus: Type.Optional(Type.String()),
+      cpus: Type.Optional(Type.String({ pattern: '^[0-9,\\-]*$' })),
+      mems: Type.Optional(Type.String({ pattern: '^[0-9,\\-]*$' })),
     }),
   ),
   pids: Type.Optional(Type.Object({ limit: Int64 })),

@@ -64,6 +64,7 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
   }
   const guest = guestKindFor(bundle.spec, bundle.rootfs);
   const prepared = guest.prepare(bundle.spec, bundle.dir, bundle.rootfs);
+  if (prepared.notes?.length) ctx.log.warn(`not applied in the VM: ${prepared.notes.join('; ')}`, { id });
   const verdict = await chooseAccel(ctx);
   return ctx.store.withLock(id, async () => {
     const record = reserveRecord(ctx, id, bundle, terminal, id);

@@ -47,6 +47,7 @@ function shareBinds(ctx: RuntimeContext, sandbox: string, c: PreparedContainer):
 export async function createMember(ctx: RuntimeContext, rec: ContainerRecord, r: MemberRequest): Promise<ShimHandle> {
   const sb = liveSandbox(ctx, r.id, r.sandbox);
   const prepared = sb.guest.prepareMember(r.bundle.spec, r.bundle.dir, r.bundle.rootfs, r.id);
+  if (prepared.notes?.length) ctx.log.warn(`not applied in the VM: ${prepared.notes.join('; ')}`, { id: r.id });
   const binds = shareBinds(ctx, r.sandbox, prepared);
   addMember(ctx, r.sandbox, r.id);
   ctx.store.write(Object.assign(rec, { binds: binds.map((b) => b.target) }));

@@ -13,6 +13,7 @@ import type { HostBind } from '../../vmm/shim.js';
 import { linuxArtifacts } from './artifacts.js';
 import { EXEC_PORTS, linuxPlan } from './plan.js';
 import { parseStats } from './stats.js';
+import { resourceFields } from './resources.js';
 import { agentNetFields } from '../../net/wire.js';
 import { timeouts } from '../../util/timeouts.js';
 
@@ -59,12 +60,25 @@ function bindIndex(spec: RunnableSpec, i: number): number {
   return (spec.mounts ?? []).slice(0, i).filter(isBindMount).length;
 }
 
+/** No LSM runs in the guest: labels and profiles are named as ignored. */
+function lsmNotes(spec: RunnableSpec): string[] {
+  const p = spec.process as Record<string, unknown>;
+  const l = (spec.linux ?? {}) as Record<string, unknown>;
+  return [
+    ...(p.apparmorProfile ? ['process.apparmorProfile (no LSM in the guest)'] : []),
+    ...(p.selinuxLabel ? ['process.selinuxLabel (no LSM in the guest)'] : []),
+    ...(l.mountLabel ? ['linux.mountLabel (no LSM in the guest)'] : []),
+  ];
+}
+
 /** A container's binds and create fields, its share paths under `prefix` (a pod member's `c/<cid>/`). */
 function prepareIn(spec: RunnableSpec, bundleDir: string, rootfs: string, prefix: string): PreparedContainer {
   const agent = buildAgentConfig(spec, bundleDir, undefined, prefix);
   if (spec.root.readonly) makeMountPoints(spec, rootfs, agent.binds);
+  const res = resourceFields(spec);
+  const notes = [...res.ignored, ...lsmNotes(spec)];
   // root.readonly is enforced on the host: the VMM itself cannot write a read-only root
-  return { binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: Boolean(spec.root.readonly) }, ...agent.binds], config: agent.fields };
+  return { notes, binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: Boolean(spec.root.readonly) }, ...agent.binds], config: [...agent.fields, ...res.fields] };
 }
 
 /** Fresh identity for every guest (clones share the template's RNG state and clock). */
