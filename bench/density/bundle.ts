@@ -1,12 +1,12 @@
 // One OCI bundle per web service: a tiny busybox rootfs (hard links, no copies) serving a page that
 // names the service, and a config.json joining the network namespace the benchmark made.
-import { copyFileSync, existsSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { repoRoot } from '../../src/util/paths.js';
 import { join } from 'node:path';
 import { defaultSpec } from '../../src/oci/default-spec.js';
 
 export const PORT = 8080;
-const APPLETS = ['httpd', 'sh'];
+const APPLETS = ['httpd', 'sh', 'sleep'];
 
 export interface ServiceSpecInput {
   id: string;
@@ -63,6 +63,29 @@ export function prepareWebUnikernel(work: string): string {
   const path = join(work, 'web-unikernel');
   copyFileSync(src, path);
   return path;
+}
+
+/** CRI's annotations (containerd): the pod's sandbox, or a member of the pod named `sandbox` (pure). */
+export function podAnnotations(role: 'sandbox' | 'container', sandbox?: string): Record<string, string> {
+  return { 'io.kubernetes.cri.container-type': role, ...(sandbox ? { 'io.kubernetes.cri.sandbox-id': sandbox } : {}) };
+}
+
+/** A pod's second container: a sidecar that sleeps, in the pod's netns, its own rootfs and cgroup. */
+export function makeSidecarBundle(dir: string, busybox: string, s: ServiceSpecInput, sandbox: string): string {
+  makeBundle(dir, busybox, s);
+  const spec = serviceSpec(s);
+  spec.process.args = ['/bin/sleep', '1000000'];
+  spec.annotations = { ...spec.annotations, ...podAnnotations('container', sandbox) };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 1));
+  return dir;
+}
+
+/** The pod's first container (httpd) marked as its sandbox. */
+export function markSandbox(dir: string): void {
+  const file = join(dir, 'config.json');
+  const spec = JSON.parse(readFileSync(file, 'utf8'));
+  spec.annotations = { ...spec.annotations, ...podAnnotations('sandbox') };
+  writeFileSync(file, JSON.stringify(spec, null, 1));
 }
 
 export function makeBundle(dir: string, busybox: string, s: ServiceSpecInput): string {

@@ -89,6 +89,7 @@ export async function runDensity(raw: RawDensityOptions): Promise<number> {
       date: new Date().toISOString(),
       N: opts.count,
       P: opts.parallel,
+      pods: opts.pods,
       runtimes: opts.runtimes,
       loadAverage: loadAverage(),
       accelerator: 'n/a (rind not run)',

@@ -18,6 +18,7 @@ export interface RawDensityOptions {
   answerTimeout?: string;
   memory?: string;
   progress?: boolean;
+  pods?: boolean;
 }
 
 export interface DensityOptions {
@@ -35,6 +36,8 @@ export interface DensityOptions {
   answerTimeoutSeconds: number;
   memoryMiB: number;
   progress: boolean;
+  /** each service is a pod: httpd (the pod's sandbox) plus a sidecar in its network namespace */
+  pods: boolean;
 }
 
 export const DEFAULTS = {
@@ -91,6 +94,7 @@ export function parseDensityOptions(raw: RawDensityOptions): DensityOptions {
     answerTimeoutSeconds: num('answer-timeout', raw.answerTimeout ?? DEFAULTS.answerTimeout, 1, 3600),
     memoryMiB: int('memory', raw.memory ?? DEFAULTS.memory, 16, 65_536),
     progress: raw.progress !== false,
+    pods: raw.pods === true,
   };
 }
 

@@ -94,7 +94,7 @@ export function renderTable(report: DensityReport): string {
   for (const other of ['runc', 'crun']) if (rind && report.results[other]) rows.push(ratioRow(rind, report.results[other]));
   const m = report.metadata;
   const env = Object.entries(m.rindEnvironment ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
-  const head = `density: N=${m.N} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs${env ? `, ${env}` : ''}`;
+  const head = `density: N=${m.N}${m.pods ? ' pods of 2 containers' : ''} P=${m.P}, ${m.date}, load ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}, accelerator ${m.accelerator}, ${m.host.cpus} CPUs${env ? `, ${env}` : ''}`;
   const notes: string[] = [];
   for (const r of results)
     if (r.memoryNoise?.belowNoise)

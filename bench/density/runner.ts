@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { attach, detach, bridgePorts, netnsWithPrefix, type Attachment, type CniNetwork } from './cni.js';
-import { makeBundle, makeUnikernelBundle, pageFor, PORT } from './bundle.js';
+import { makeBundle, makeSidecarBundle, makeUnikernelBundle, markSandbox, pageFor, PORT } from './bundle.js';
 import { probe } from './http-probe.js';
 import { run, describeFailure } from './proc-run.js';
 import { Launcher } from './launcher.js';
@@ -44,6 +44,8 @@ interface Service {
   attachment?: Attachment;
   /** create was attempted: delete --force at teardown */
   created: boolean;
+  /** --pods: the pod's second container (deleted before the sandbox) */
+  sidecar?: { id: string; bundle: string; pidFile: string; logFile: string; created: boolean };
   pid?: number;
   createAt?: number;
   startedAt?: number;
@@ -52,6 +54,10 @@ interface Service {
 }
 
 const CONSECUTIVE_FAILURE_LIMIT = 8;
+
+function sidecarOf(base: string, id: string): NonNullable<Service['sidecar']> {
+  return { id, bundle: join(base, 'bundles', id), pidFile: join(base, 'run', `${id}.pid`), logFile: join(base, 'run', `${id}.log`), created: false };
+}
 /** Wall clock in epoch ms (the launcher's time stamps are epoch too), sub-millisecond. */
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -114,6 +120,7 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
       pidFile: join(base, 'run', `${id}.pid`),
       logFile: join(base, 'run', `${id}.log`),
       created: false,
+      sidecar: opts.pods ? sidecarOf(base, `${id}s`) : undefined,
     };
   });
   const result: RuntimeResult = {
@@ -155,6 +162,10 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
         const input = { id: s.id, netnsPath: s.attachment.netnsPath, cgroupsPath: `${cgroupGroup}/${s.id}`, memoryMiB: opts.memoryMiB };
         if (rt.name === 'rind-unikernel') makeUnikernelBundle(s.bundle, ctx.webUnikernel, input);
         else makeBundle(s.bundle, ctx.busybox, input);
+        if (s.sidecar) {
+          markSandbox(s.bundle);
+          makeSidecarBundle(s.sidecar.bundle, ctx.busybox, { ...input, id: s.sidecar.id, cgroupsPath: `${cgroupGroup}/${s.sidecar.id}` }, s.id);
+        }
       } catch (e) {
         setupError ??= (e as Error).message; // stop the others; teardown starts only when all are back
         return;
@@ -242,6 +253,18 @@ export async function runRuntime(ctx: RunContext, rt: RuntimeDef, version: strin
         const why = r.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : `exit ${r.firstCode !== 0 ? r.firstCode : r.thenCode}`;
         const text = tail(s.logFile);
         return fail(s, `${what}: ${why}${text ? `: ${text}` : ''}`);
+      }
+      if (s.sidecar) {
+        const sc = s.sidecar;
+        sc.created = true;
+        const r2 = await spawner.run(sc.id, sc.logFile, [rt.binary, ...createArgs(root, sc.bundle, sc.pidFile, sc.id)], [rt.binary, ...startArgs(root, sc.id)], timeoutMs, () => killMentioning(root, sc.id));
+        if (r2.firstCode !== 0 || r2.thenCode !== 0) {
+          consecutive++;
+          return fail(s, `sidecar ${r2.firstCode !== 0 ? 'create' : 'start'}: exit ${r2.firstCode !== 0 ? r2.firstCode : r2.thenCode}: ${tail(sc.logFile)}`);
+        }
+        const sp = readPidFile(sc.pidFile);
+        const si = sp === undefined ? undefined : readProc(sp);
+        if (si) recorded.set(si.pid, si.startTime);
       }
       s.startedAt = r.t2;
       consecutive = 0;
@@ -342,6 +365,11 @@ async function teardown(ctx: RunContext, rt: RuntimeDef, services: Service[], ro
   const created = services.filter((s) => s.created);
   progress.begin(`${rt.name} teardown`, created.length + services.filter((s) => s.attachment).length);
   let done = 0;
+  // a pod's sidecar goes before its sandbox (engines delete members first)
+  await pool(created.filter((s) => s.sidecar?.created), width, async (s) => {
+    const r = await run(rt.binary, deleteArgs(root, s.sidecar!.id), { timeoutMs: 60_000 });
+    if (r.code !== 0 && existsSync(join(root, s.sidecar!.id))) problems.push(describeFailure(`delete --force ${s.sidecar!.id}`, r));
+  });
   await pool(created, width, async (s) => {
     let r = await run(rt.binary, deleteArgs(root, s.id), { timeoutMs: 60_000 });
     if (r.code !== 0 && existsSync(join(root, s.id))) {

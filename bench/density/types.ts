@@ -54,6 +54,8 @@ export interface DensityReport {
     date: string;
     N: number;
     P: number;
+    /** services are pods of 2 containers */
+    pods?: boolean;
     runtimes: string[];
     loadAverage: [number, number, number];
     accelerator: string;

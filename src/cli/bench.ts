@@ -19,6 +19,7 @@ export function registerBench(program: Command): void {
     .option('--deadline <seconds>', 'per-runtime bound from the first create (default: 60+N s; rind 180+4N s)')
     .option('--answer-timeout <seconds>', 'a started service that has not answered after this long is a failure', '120')
     .option('--memory <MiB>', 'memory limit in every spec (rind: guest RAM; 64 is too little for its guest now)', '128')
+    .option('--pods', 'each service is a pod of 2 containers: httpd (the sandbox) + a sidecar in its netns (rind: one VM per pod)')
     .option('--no-progress', 'no progress bar')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const { runDensity, BenchError } = await import('../../bench/density/density.js');
