@@ -38,6 +38,8 @@ export function parseProcessFile(path: string): ProcessSpec {
   } catch (e) {
     throw new RindError(`--process ${path}: ${(e as Error).message}`);
   }
+  // runc: a process file without `user` runs as root (config.json requires it; exec does not)
+  if (value && typeof value === 'object' && !('user' in value)) (value as Record<string, unknown>).user = { uid: 0, gid: 0 };
   const c = TypeCompiler.Compile(ProcessSchema);
   if (!c.Check(value)) {
     const first = c.Errors(value).First();

@@ -34,7 +34,7 @@ export function guestVcpus(spec: RunnableSpec, hostCpus: number): number {
 
 /** A pod's VM when the engine does not size it: untouched guest RAM costs the host nothing. */
 export const POD_DEFAULT_MEM_MIB = 512;
-export const POD_DEFAULT_VCPUS = 2;
+export const POD_DEFAULT_VCPUS = 1; // under TCG every vCPU is an emulating thread: 2 doubled a pod VM's CPU in the pod benchmark
 
 /**
  * A pod sandbox's VM size: containerd's sandbox annotations (the sum of its containers' limits) where given,

@@ -29,6 +29,11 @@ test('exec --process FILE, stdin piped, stderr apart', () => {
   assert.equal(r.status, 0, r.stderr.toString());
   assert.equal(r.stdout.toString(), 'piped\n');
   assert.match(r.stderr.toString(), /^err$/m);
+  // runc runs a process file without `user` as root
+  writeFileSync(p, JSON.stringify({ args: ['id', '-u'], cwd: '/' }));
+  const u = rind(env, ['exec', '--process', p, 'box']);
+  assert.equal(u.status, 0, u.stderr.toString());
+  assert.equal(u.stdout.toString(), '0\n');
 });
 
 test('a refused exec fails clearly and does not disturb the next one on the port', () => {

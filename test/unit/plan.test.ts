@@ -50,3 +50,12 @@ test('qemu args: a clone restores its guest instead of loading kernel and initra
   assert.deepEqual(clone.slice(-2), ['-incoming', 'defer']);
   assert.ok(clone.join(' ').includes('mem-path=/t/ram,share=off'));
 });
+
+test('pod sizing: containerd sandbox annotations, else the configurable default', async () => {
+  const { podSize, POD_DEFAULT_MEM_MIB, POD_DEFAULT_VCPUS } = await import('../../src/runtime/sizing.js');
+  assert.deepEqual(podSize({}, 8), { memMiB: POD_DEFAULT_MEM_MIB, vcpus: POD_DEFAULT_VCPUS });
+  assert.deepEqual(podSize({}, 8, { memMiB: 300, vcpus: 3 }), { memMiB: 300, vcpus: 3 });
+  const a = { 'io.kubernetes.cri.sandbox-memory': String(256 * 1024 * 1024), 'io.kubernetes.cri.sandbox-cpu-quota': '250000', 'io.kubernetes.cri.sandbox-cpu-period': '100000' };
+  assert.deepEqual(podSize(a, 8), { memMiB: 256 + 64, vcpus: 3 });
+  assert.deepEqual(podSize(a, 2), { memMiB: 320, vcpus: 2 }, 'capped by host CPUs');
+});
