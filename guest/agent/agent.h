@@ -145,6 +145,15 @@ struct launch {
 int proc_spawn(const struct launch *l, struct sess *s);
 _Noreturn void child_run(const struct launch *l, int stdio[3], int report, int go);
 
+/* ---- security.c: a process's security settings, in the child (README.md "Security": the order) ---- */
+int sec_oom(const struct proc_sec *s);
+int sec_sysctls(const struct create_req *r);
+int sec_bounding(const struct proc_sec *s);
+int sec_keepcaps(const struct proc_sec *s, int on);
+int sec_caps(const struct proc_sec *s);
+int sec_nnp(const struct proc_sec *s);
+int sec_seccomp(const struct proc_sec *s);
+
 /* ---- rootfs.c: a container's filesystem ---- */
 int share_mount(const char *tag);
 int rootfs_enter(const struct create_req *r); /* in the child, in its new mount namespace */

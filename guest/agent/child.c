@@ -70,12 +70,19 @@ static int credentials(const struct proc_spec *r)
 		if (setrlimit(r->rlimits[i].resource, &rl) < 0)
 			return fail("setrlimit %d: %s", r->rlimits[i].resource, strerror(errno));
 	}
+	/* the bounding set (needs CAP_SETPCAP); without no_new_privs the filter needs CAP_SYS_ADMIN: now (runc's order) */
+	if (sec_bounding(&r->sec) < 0 || (!r->sec.nnp && sec_seccomp(&r->sec) < 0))
+		return -1;
+	if (sec_keepcaps(&r->sec, 1) < 0)
+		return -1;
 	if (setgroups(r->ngids, r->gids) < 0)
 		return fail("setgroups: %s", strerror(errno));
 	if (setgid(r->gid) < 0)
 		return fail("setgid %u: %s", (unsigned)r->gid, strerror(errno));
 	if (setuid(r->uid) < 0)
 		return fail("setuid %u: %s", (unsigned)r->uid, strerror(errno));
+	if (sec_keepcaps(&r->sec, 0) < 0)
+		return -1;
 	umask(r->umask);
 	return 0;
 }
@@ -89,6 +96,8 @@ static int enter(const struct launch *l)
 	if (l->create) {
 		if (unshare(CLONE_NEWCGROUP | CLONE_NEWNS) < 0)
 			return fail("new mount and cgroup namespaces: %s", strerror(errno));
+		if (sec_sysctls(l->create) < 0) /* through the agent's /proc, still mounted here */
+			return -1;
 		return rootfs_enter(l->create);
 	}
 	if (setns(l->ns_cgroup, CLONE_NEWCGROUP) < 0 || setns(l->ns_mnt, CLONE_NEWNS) < 0)
@@ -134,7 +143,7 @@ static int child_setup(const struct launch *l, int stdio[3], int report, char *e
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (enter(l) < 0 || (r->terminal && make_pty(report, stdio) < 0))
+	if (sec_oom(&r->sec) < 0 || enter(l) < 0 || (r->terminal && make_pty(report, stdio) < 0))
 		return -1;
 	if (setsid() < 0)
 		return fail("setsid: %s", strerror(errno));
@@ -151,7 +160,9 @@ static int child_setup(const struct launch *l, int stdio[3], int report, char *e
 		return -1;
 	if (chdir(r->cwd) < 0)
 		return fail("chdir to cwd %s: %s", r->cwd, strerror(errno));
-	return find_exe(r, exe, exelen);
+	if (find_exe(r, exe, exelen) < 0)
+		return -1;
+	return sec_caps(&r->sec) < 0 || sec_nnp(&r->sec) < 0 ? -1 : 0;
 }
 
 /* Sets up, then with a barrier reports "\0" (ready) on `report` and waits for `start`
@@ -176,6 +187,12 @@ _Noreturn void child_run(const struct launch *l, int stdio[3], int report, int g
 		while (n < 0 && errno == EINTR);
 		if (n != 1) /* the agent gave up on this container */
 			_exit(127);
+	}
+	if (r->sec.nnp && sec_seccomp(&r->sec) < 0) { /* with no_new_privs: the last step (runc's order) */
+		if (go < 0 && write(report, err_msg, strlen(err_msg)) < 0) { /* parent sees EOF */ }
+		if (go >= 0)
+			dprintf(2, "rind: %s\n", err_msg);
+		_exit(127);
 	}
 	execve(exe, r->argv, r->envp);
 	if (go < 0) { /* report is close-on-exec: EOF there means the exec worked */

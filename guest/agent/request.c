@@ -8,13 +8,15 @@
 #include "fields.h"
 #include "../../proto/limits.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* the keys that may appear once, per verb */
-#define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal"
+#define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal", "cap_bounding", "cap_effective", "cap_permitted", \
+	"cap_inheritable", "cap_ambient", "nnp", "seccomp", "seccomp_flags", "oom_score_adj"
 static const char *const create_once[] = { PROC_ONCE, "cid", "port", "pidns", "share", "rootfs", "readonly",
-					   "hostname", "seed", "time", NULL };
+					   "hostname", "seed", "time", "rootfs_propagation", NULL };
 static const char *const exec_once[] = { PROC_ONCE, "cid", "port", NULL };
 static const char *const signal_once[] = { "cid", "signo", "all", NULL };
 static const char *const cid_once[] = { "cid", NULL };
@@ -119,8 +121,8 @@ static int proc_spec_alloc(struct proc_spec *p, size_t n)
 
 void proc_spec_free(struct proc_spec *p)
 {
-	free(p->argv), free(p->envp), free(p->rlimits), free(p->gids);
-	p->argv = p->envp = NULL, p->rlimits = NULL, p->gids = NULL;
+	free(p->argv), free(p->envp), free(p->rlimits), free(p->gids), free(p->sec.filter);
+	p->argv = p->envp = NULL, p->rlimits = NULL, p->gids = NULL, p->sec.filter = NULL;
 }
 
 void create_req_free(struct create_req *r)
@@ -128,6 +130,48 @@ void create_req_free(struct create_req *r)
 	proc_spec_free(&r->proc);
 	free(r->mounts), free(r->netifs), free(r->netaddrs), free(r->netroutes);
 	r->mounts = r->netifs = r->netaddrs = r->netroutes = NULL;
+	free(r->masked), free(r->ropaths), free(r->sysctls), free(r->devices);
+	r->masked = r->ropaths = NULL, r->sysctls = NULL, r->devices = NULL;
+}
+
+/* A security key of a process (secspec.h). 1: taken, 0: not one, -1: bad. */
+static int sec_key(struct proc_sec *s, const char *k, const char *val)
+{
+	long long v;
+	for (int i = 0; i < CAP_SETS; i++)
+		if (!strcmp(k, cap_set_keys[i])) {
+			if (parse_capmask(val, &s->caps[i]))
+				return fail("bad %s: %.64s (want 1..16 hex digits)", k, val);
+			s->caps_given |= 1u << i;
+			return 1;
+		}
+	if (!strcmp(k, "nnp")) {
+		if (parse_num(val, 0, 1, &v))
+			return fail("bad nnp: %.64s", val);
+		s->nnp = v;
+	} else if (!strcmp(k, "oom_score_adj")) {
+		if (parse_num(val, -1000, 1000, &v))
+			return fail("bad oom_score_adj: %.64s (-1000..1000)", val);
+		s->has_oom = 1, s->oom_score_adj = v;
+	} else if (!strcmp(k, "seccomp_flags")) {
+		if (parse_num(val, 0, SECCOMP_FLAGS_OK, &v))
+			return fail("bad seccomp_flags: %.64s (0..%d: TSYNC, LOG, SPEC_ALLOW)", val, SECCOMP_FLAGS_OK);
+		s->has_flags = 1, s->seccomp_flags = v;
+	} else if (!strcmp(k, "seccomp"))
+		return seccomp_decode(val, &s->filter, &s->nfilter) < 0 ? -1 : 1;
+	else
+		return 0;
+	return 1;
+}
+
+/* After the keys: the capability sets come all together, flags only with a program. */
+static int sec_check(const struct proc_sec *s)
+{
+	if (s->caps_given && s->caps_given != (1u << CAP_SETS) - 1)
+		return fail("cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient: give all five or none");
+	if (s->has_flags && !s->filter)
+		return fail("seccomp_flags without seccomp");
+	return 0;
 }
 
 /* A numeric process key: terminal, uid, gid, umask. */
@@ -166,7 +210,7 @@ static int proc_key(struct proc_spec *p, const char *k, const char *val)
 	} else if (!strcmp(k, "terminal") || !strcmp(k, "uid") || !strcmp(k, "gid") || !strcmp(k, "umask"))
 		return proc_num(p, k, val);
 	else
-		return 0;
+		return sec_key(&p->sec, k, val);
 	return 1;
 }
 
@@ -190,8 +234,57 @@ static int create_alloc(struct create_req *r, size_t n)
 	r->netifs = calloc(n + 1, sizeof *r->netifs);
 	r->netaddrs = calloc(n + 1, sizeof *r->netaddrs);
 	r->netroutes = calloc(n + 1, sizeof *r->netroutes);
-	if (!r->mounts || !r->netifs || !r->netaddrs || !r->netroutes)
+	r->masked = calloc(n + 1, sizeof *r->masked);
+	r->ropaths = calloc(n + 1, sizeof *r->ropaths);
+	r->sysctls = calloc(n + 1, sizeof *r->sysctls);
+	r->devices = calloc(n + 1, sizeof *r->devices);
+	if (!r->mounts || !r->netifs || !r->netaddrs || !r->netroutes || !r->masked || !r->ropaths || !r->sysctls ||
+	    !r->devices)
 		return fail("out of memory");
+	return 0;
+}
+
+/* masked=, readonly_path=: an absolute path without "..", at most SEC_MAX_PATHS of each */
+static int take_sec_path(const char *k, const char *val, const char **list, size_t *n)
+{
+	if (!sec_path_valid(val))
+		return fail("bad %s: %.64s (an absolute path without .., at most %d bytes)", k, val, SEC_PATH_MAX);
+	if (*n >= SEC_MAX_PATHS)
+		return fail("more than %d %s= keys", SEC_MAX_PATHS, k);
+	list[(*n)++] = val;
+	return 0;
+}
+
+static int take_sysctl(struct create_req *r, char *val)
+{
+	struct sysctl_kv s;
+	if (r->nsysctls >= SEC_MAX_SYSCTLS)
+		return fail("more than %d sysctl= keys", SEC_MAX_SYSCTLS);
+	if (sysctl_parse(val, &s))
+		return fail("bad sysctl: %.64s (want <a.b.c>\\x1f<value>, a value of at most %d bytes)", val, SYSCTL_VALUE_MAX);
+	for (size_t i = 0; i < r->nsysctls; i++)
+		if (!strcmp(r->sysctls[i].name, s.name))
+			return fail("duplicate sysctl: %.64s", s.name);
+	r->sysctls[r->nsysctls++] = s;
+	return 0;
+}
+
+static int take_device(struct create_req *r, char *val)
+{
+	struct dev_node d;
+	char shown[80];
+	snprintf(shown, sizeof shown, "%s", val);
+	for (char *c = shown; *c; c++)
+		if (*c == '\x1f')
+			*c = ' ';
+	if (r->ndevices >= SEC_MAX_DEVICES)
+		return fail("more than %d device= keys", SEC_MAX_DEVICES);
+	if (device_parse(val, &d))
+		return fail("bad device: %s (want /dev/<path> c|b|p <major 0..4095> <minor 0..1048575> <octal mode> <uid> <gid>)", shown);
+	for (size_t i = 0; i < r->ndevices; i++)
+		if (!strcmp(r->devices[i].path, d.path))
+			return fail("duplicate device: %.64s", d.path);
+	r->devices[r->ndevices++] = d;
 	return 0;
 }
 
@@ -226,7 +319,18 @@ static int create_key(struct create_req *r, const char *k, char *val)
 		r->seed = val[0] ? val : NULL;
 	else if (!strcmp(k, "time"))
 		r->time = val[0] ? val : NULL;
-	else if (!strcmp(k, "readonly") || !strcmp(k, "pidns")) {
+	else if (!strcmp(k, "masked"))
+		return take_sec_path(k, val, r->masked, &r->nmasked);
+	else if (!strcmp(k, "readonly_path"))
+		return take_sec_path(k, val, r->ropaths, &r->nropaths);
+	else if (!strcmp(k, "sysctl"))
+		return take_sysctl(r, val);
+	else if (!strcmp(k, "device"))
+		return take_device(r, val);
+	else if (!strcmp(k, "rootfs_propagation")) {
+		if (propagation_parse(val, &r->root_prop))
+			return fail("bad rootfs_propagation: %.64s", val);
+	} else if (!strcmp(k, "readonly") || !strcmp(k, "pidns")) {
 		if (parse_num(val, 0, 1, &v))
 			return fail("bad %s: %.64s", k, val);
 		*(k[0] == 'r' ? &r->readonly : &r->pidns) = v;
@@ -253,6 +357,8 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 		return fail("create needs at least one arg=");
 	if (r->pidns < 0)
 		r->pidns = r->cid != NULL;
+	if (sec_check(&r->proc.sec) < 0)
+		return -1;
 	return cgspec_check(&r->cg);
 }
 
@@ -279,7 +385,7 @@ int parse_exec(char **kv, size_t n, struct exec_req *r)
 		return fail("exec needs port=<0..%d>", RIND_EXEC_PORTS - 1);
 	if (!r->proc.nargs)
 		return fail("exec needs at least one arg=");
-	return 0;
+	return sec_check(&r->proc.sec);
 }
 
 int parse_signal(char **kv, size_t n, struct signal_req *r)

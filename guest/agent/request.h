@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "cgspec.h"
+#include "secspec.h"
 
 #define MAX_GIDS 4096   /* entries of gids= */
 
@@ -25,6 +26,7 @@ struct proc_spec {
 	size_t nargs, nenv;
 	struct rlim *rlimits;
 	size_t nrlimits;
+	struct proc_sec sec;    /* capabilities, no_new_privs, seccomp, oom_score_adj */
 };
 struct create_req {
 	const char *cid;        /* NULL: absent */
@@ -39,6 +41,13 @@ struct create_req {
 	char **netifs, **netaddrs, **netroutes; /* raw values, netparse.c parses them */
 	size_t nnetifs, nnetaddrs, nnetroutes;
 	const char *seed, *time; /* NULL: absent */
+	const char **masked, **ropaths; /* masked=, readonly_path= */
+	size_t nmasked, nropaths;
+	struct sysctl_kv *sysctls;
+	size_t nsysctls;
+	struct dev_node *devices;
+	size_t ndevices;
+	unsigned long root_prop; /* rootfs_propagation= as mount flags; 0: absent */
 };
 struct exec_req {
 	const char *cid;        /* NULL: absent */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -116,6 +117,71 @@ static int populate_dev(const struct rootfs *fs)
 	return rc;
 }
 
+/* The spec's device nodes (device=), on the container's /dev once it is mounted and populated: parent
+ * directories made, an existing node replaced, then owner and mode set exactly (mknod's mode is umasked). */
+static int make_devices(const struct rootfs *fs, const struct create_req *r)
+{
+	for (size_t i = 0; i < r->ndevices; i++) {
+		const struct dev_node *d = &r->devices[i];
+		char dir[PATH_MAX], parent[SEC_PATH_MAX + 1];
+		const char *base = strrchr(d->path, '/') + 1;
+		snprintf(parent, sizeof parent, "%.*s", (int)(base - d->path), d->path);
+		if (resolve(fs, parent, MK_DIR, dir, sizeof dir))
+			return -1;
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+		if (dfd < 0)
+			return fail("device %s: open its directory: %s", d->path, strerror(errno));
+		mode_t type = d->type == 'c' ? S_IFCHR : d->type == 'b' ? S_IFBLK : S_IFIFO;
+		if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
+			rc = fail("device %s: replace what is there: %s", d->path, strerror(errno));
+		else if (mknodat(dfd, base, type | (d->mode & 0777), d->type == 'p' ? 0 : makedev(d->major, d->minor)) < 0)
+			rc = fail("device %s: mknod: %s", d->path, strerror(errno));
+		else if (fchownat(dfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = fail("device %s: chown %u:%u: %s", d->path, (unsigned)d->uid, (unsigned)d->gid, strerror(errno));
+		else if (fchmodat(dfd, base, d->mode, 0) < 0)
+			rc = fail("device %s: chmod %o: %s", d->path, (unsigned)d->mode, strerror(errno));
+		close(dfd);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* After pivot_root, in the container's root: the root mount's propagation, then (runc's order) the read-only
+ * paths (bound onto themselves, remounted read-only keeping their flags), then the masked paths (/dev/null over
+ * a file, an empty read-only tmpfs over a directory). A path that does not exist is skipped. */
+static int secure_paths(const struct create_req *r)
+{
+	if (r->root_prop && mount(NULL, "/", NULL, r->root_prop, NULL) < 0)
+		return fail("rootfs_propagation: %s", strerror(errno));
+	for (size_t i = 0; i < r->nropaths; i++) {
+		const char *p = r->ropaths[i];
+		struct statvfs sv;
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return fail("readonly_path %s: bind: %s", p, strerror(errno));
+		}
+		if (statvfs(p, &sv) < 0)
+			return fail("readonly_path %s: statvfs: %s", p, strerror(errno));
+		unsigned long keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+				     (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) | (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+				     (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) | (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+		if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) < 0)
+			return fail("readonly_path %s: remount read-only: %s", p, strerror(errno));
+	}
+	for (size_t i = 0; i < r->nmasked; i++) {
+		const char *p = r->masked[i];
+		if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+			continue;
+		if (errno != ENOTDIR)
+			return fail("masked %s: bind /dev/null: %s", p, strerror(errno));
+		if (mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0)
+			return fail("masked %s: read-only tmpfs: %s", p, strerror(errno));
+	}
+	return 0;
+}
+
 /* A filesystem at `dest` unless the spec mounts one there itself. */
 static int default_mount(const struct rootfs *fs, const struct create_req *r, const char *dest,
 			 const char *type, unsigned long flags, const char *data)
@@ -202,10 +268,10 @@ int rootfs_enter(const struct create_req *r)
 	for (size_t i = 0; i < r->nmounts; i++)
 		if (apply_mount(&fs, r->mounts[i]))
 			return -1;
-	if (populate_dev(&fs) < 0 ||
+	if (populate_dev(&fs) < 0 || make_devices(&fs, r) < 0 ||
 	    default_mount(&fs, r, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
 		return -1;
 	if (r->readonly && mount(NULL, fs.root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
 		return fail("remount root read-only: %s", strerror(errno));
-	return pivot(fs.root);
+	return pivot(fs.root) < 0 ? -1 : secure_paths(r);
 }

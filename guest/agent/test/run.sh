@@ -29,7 +29,8 @@ run() { # NAME SOURCES... (relative to guest/agent)
 }
 
 run test_fields fields.c
-run test_request request.c cgspec.c fields.c err.c
+run test_request request.c cgspec.c secspec.c fields.c err.c
+run test_secspec secspec.c fields.c err.c
 run test_ctable ctable.c err.c
 run test_mountspec mountspec.c fields.c err.c
 run test_resolve resolve.c err.c

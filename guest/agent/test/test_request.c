@@ -327,6 +327,77 @@ static void test_signal_and_cid(void)
 	unmk(&m);
 }
 
+/* the security keys (secspec.c has the value tests): taken, checked together, counted, refused */
+#define CAPS5 "cap_bounding=a80425fb", "cap_effective=a80425fb", "cap_permitted=a80425fb", "cap_inheritable=0", "cap_ambient=0"
+/* ld [0]; jeq 83 ? errno(1) : allow */
+#define PROG "seccomp=IAAAAAAAAAAVAAABUwAAAAYAAAABAAUABgAAAAAA/38="
+static void test_security(void)
+{
+	struct create_req r;
+	struct msg m = MSG(BASE, CAPS5, "nnp=1", PROG, "seccomp_flags=2", "oom_score_adj=-999", "masked=/proc/kcore",
+			   "masked=/sys/firmware", "readonly_path=/proc/sys", "sysctl=net.ipv4.ip_forward\x1f" "1",
+			   "device=/dev/fuse\x1f" "c\x1f" "10\x1f" "229\x1f" "666\x1f" "0\x1f" "0", "rootfs_propagation=rslave");
+	CHECK(create(m, &r) == 0, "every security key: %s", err_msg);
+	const struct proc_sec *s = &r.proc.sec;
+	CHECK(s->caps_given == 31 && s->caps[CAP_BND] == 0xa80425fb && s->caps[CAP_INH] == 0 && s->nnp == 1, "caps, nnp");
+	CHECK(s->filter && s->nfilter == 4 && s->filter[1].k == 83 && s->seccomp_flags == 2 && s->has_oom && s->oom_score_adj == -999,
+	      "seccomp, flags, oom_score_adj");
+	CHECK(r.nmasked == 2 && !strcmp(r.masked[1], "/sys/firmware") && r.nropaths == 1 && r.nsysctls == 1 &&
+	      !strcmp(r.sysctls[0].value, "1") && r.ndevices == 1 && r.devices[0].minor == 229 && r.root_prop, "paths");
+	create_req_free(&r);
+	unmk(&m);
+	CHECK(create_rc(MSG(BASE)) == 0, "none of them");
+
+	CHECK_ERR(create_rc(MSG(BASE, "cap_bounding=0")), "give all five or none");
+	CHECK_ERR(create_rc(MSG(BASE, "cap_bounding=0", "cap_effective=0", "cap_permitted=0", "cap_inheritable=0")), "all five");
+	CHECK_ERR(create_rc(MSG(BASE, CAPS5, "cap_ambient=0")), "duplicate key: cap_ambient");
+	CHECK_ERR(create_rc(MSG(BASE, "cap_bounding=zz", "cap_effective=0", "cap_permitted=0", "cap_inheritable=0", "cap_ambient=0")),
+		  "bad cap_bounding: zz");
+	CHECK_ERR(create_rc(MSG(BASE, "cap_bounding=10000000000000000", "cap_effective=0", "cap_permitted=0",
+				"cap_inheritable=0", "cap_ambient=0")), "bad cap_bounding");
+	CHECK_ERR(create_rc(MSG(BASE, "nnp=2")), "bad nnp");
+	CHECK_ERR(create_rc(MSG(BASE, "nnp=1", "nnp=1")), "duplicate key: nnp");
+	CHECK_ERR(create_rc(MSG(BASE, "oom_score_adj=1001")), "bad oom_score_adj");
+	CHECK_ERR(create_rc(MSG(BASE, "oom_score_adj=-1001")), "bad oom_score_adj");
+	CHECK_ERR(create_rc(MSG(BASE, "oom_score_adj=+1")), "bad oom_score_adj");
+	CHECK_ERR(create_rc(MSG(BASE, "seccomp=AAA")), "bad seccomp: ");
+	CHECK_ERR(create_rc(MSG(BASE, "seccomp=")), "bad seccomp: ");
+	CHECK_ERR(create_rc(MSG(BASE, PROG, PROG)), "duplicate key: seccomp");
+	CHECK_ERR(create_rc(MSG(BASE, "seccomp_flags=1")), "seccomp_flags without seccomp");
+	CHECK_ERR(create_rc(MSG(BASE, PROG, "seccomp_flags=8")), "bad seccomp_flags");
+	CHECK_ERR(create_rc(MSG(BASE, "masked=proc/kcore")), "bad masked");
+	CHECK_ERR(create_rc(MSG(BASE, "masked=/proc/../etc/shadow")), "bad masked");
+	CHECK_ERR(create_rc(MSG(BASE, "readonly_path=/a/..")), "bad readonly_path");
+	CHECK_ERR(create_rc(MSG(BASE, "sysctl=net.ipv4.ip_forward")), "bad sysctl");
+	CHECK_ERR(create_rc(MSG(BASE, "sysctl=../x\x1f" "1")), "bad sysctl");
+	CHECK_ERR(create_rc(MSG(BASE, "sysctl=net.a\x1f" "1", "sysctl=net.a\x1f" "2")), "duplicate sysctl: net.a");
+	CHECK_ERR(create_rc(MSG(BASE, "device=/dev/x\x1f" "z\x1f" "1\x1f" "1\x1f" "666\x1f" "0\x1f" "0")), "bad device: /dev/x z 1");
+	CHECK_ERR(create_rc(MSG(BASE, "device=/dev/../x\x1f" "c\x1f" "1\x1f" "1\x1f" "666\x1f" "0\x1f" "0")), "bad device");
+	CHECK_ERR(create_rc(MSG(BASE, "device=/dev/x\x1f" "c\x1f" "1\x1f" "1\x1f" "666\x1f" "0\x1f" "0",
+				"device=/dev/x\x1f" "p\x1f" "0\x1f" "0\x1f" "666\x1f" "0\x1f" "0")), "duplicate device: /dev/x");
+	CHECK_ERR(create_rc(MSG(BASE, "rootfs_propagation=rwhatever")), "bad rootfs_propagation");
+	CHECK_ERR(create_rc(MSG(BASE, "rootfs_propagation=private", "rootfs_propagation=private")), "duplicate key");
+	CHECK_ERR(create_rc(MSG(BASE, "capabilities=0")), "unknown key: capabilities");
+
+	/* counts: one more than allowed */
+	size_t n = SEC_MAX_PATHS + 4;
+	char **kv = calloc(n, sizeof *kv);
+	kv[0] = strdup("share=rind"), kv[1] = strdup("rootfs=rootfs"), kv[2] = strdup("arg=/bin/sh");
+	for (size_t i = 3; i < n; i++)
+		kv[i] = strdup("masked=/proc/kcore");
+	struct msg many = { kv, n };
+	CHECK_ERR(create_rc(many), "more than 256 masked= keys");
+
+	/* exec takes the process's keys, not the container's */
+	CHECK(exec_rc(MSG("port=1", "arg=/bin/sh", CAPS5, "nnp=1", PROG, "seccomp_flags=0", "oom_score_adj=5")) == 0,
+	      "exec's security keys: %s", err_msg);
+	CHECK_ERR(exec_rc(MSG("port=1", "arg=/bin/sh", "masked=/proc/kcore")), "unknown key: masked");
+	CHECK_ERR(exec_rc(MSG("port=1", "arg=/bin/sh", "device=/dev/x\x1f" "p\x1f" "0\x1f" "0\x1f" "666\x1f" "0\x1f" "0")),
+		  "unknown key: device");
+	CHECK_ERR(exec_rc(MSG("port=1", "arg=/bin/sh", "cap_ambient=0")), "all five");
+	CHECK_ERR(exec_rc(MSG("port=1", "arg=/bin/sh", "seccomp=!!!!")), "bad seccomp: ");
+}
+
 int main(void)
 {
 	test_create_valid();
@@ -339,5 +410,6 @@ int main(void)
 	test_shares();
 	test_exec();
 	test_signal_and_cid();
+	test_security();
 	return result("test_request");
 }
