@@ -40,7 +40,7 @@ export interface Series {
 
 const W = 720;
 const H = 360;
-const M = { left: 64, right: 150, top: 20, bottom: 48 };
+const M = { left: 64, right: 190, top: 20, bottom: 48 }; // right: room for legends like "rind-unikernel (50/50)"
 
 function frame(xTicks: number[], yTicks: number[], sx: (x: number) => number, sy: (y: number) => number, xLabel: string, yLabel: string, xFormat: (v: number) => string): string {
   const parts: string[] = [];
