@@ -1,5 +1,5 @@
 #!/bin/sh
-# Unit tests of the agent's pure parts (fields, requests and resource keys, the container table's ids, mount specs and destinations, network values):
+# Unit tests of the agent's pure parts (fields, requests and resource keys, the container table's ids, mount specs and destinations, network values, security keys):
 # gcc with ASan+UBSan, plain C programs, no VM; prints one summary line, exits non-zero on any failure.
 # Build output goes to a temp dir: nothing may be written under guest/agent (it is the initramfs cache key).
 set -u
