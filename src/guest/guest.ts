@@ -85,7 +85,8 @@ export interface GuestKind {
   /** `cid` names a pod member; undefined is the sandbox's own container */
   start(ch: GuestChannel, cid?: string): Promise<void>;
   signal(ch: GuestChannel, cid: string | undefined, signo: number, all: boolean, timeoutMs: number): Promise<void>;
-  exec(ch: GuestChannel, cid: string | undefined, port: number, proc: ProcessSpec): Promise<void>;
+  /** `spec`: the container's, for what every process in it gets (its seccomp filter) */
+  exec(ch: GuestChannel, cid: string | undefined, port: number, proc: ProcessSpec, spec?: RunnableSpec): Promise<void>;
   /** exec ports a VM of this kind has (exec sessions and pod members share them) */
   readonly execPorts: number;
   ps(ch: GuestChannel, cid?: string): Promise<number[]>;

@@ -29,6 +29,16 @@ export const ProcessSchema = Type.Object({
   cwd: AbsPath,
   rlimits: Type.Optional(Type.Array(RlimitSchema)),
   noNewPrivileges: Type.Optional(Type.Boolean()),
+  capabilities: Type.Optional(
+    Type.Object({
+      bounding: Type.Optional(Type.Array(Type.String())),
+      effective: Type.Optional(Type.Array(Type.String())),
+      permitted: Type.Optional(Type.Array(Type.String())),
+      inheritable: Type.Optional(Type.Array(Type.String())),
+      ambient: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  oomScoreAdj: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
 });
 
 export const MountSchema = Type.Object({
@@ -87,6 +97,12 @@ export const SpecSchema = Type.Object({
       namespaces: Type.Optional(Type.Array(NamespaceSchema)),
       resources: Type.Optional(ResourcesSchema),
       cgroupsPath: Type.Optional(Type.String()),
+      maskedPaths: Type.Optional(Type.Array(AbsPath)),
+      readonlyPaths: Type.Optional(Type.Array(AbsPath)),
+      sysctl: Type.Optional(Type.Record(Type.String(), Type.String())),
+      devices: Type.Optional(Type.Array(Type.Object({ path: AbsPath, type: Type.String(), major: Type.Optional(Type.Integer()), minor: Type.Optional(Type.Integer()), fileMode: Type.Optional(Uint32), uid: Type.Optional(Uint32), gid: Type.Optional(Uint32) }))),
+      rootfsPropagation: Type.Optional(Type.String()),
+      seccomp: Type.Optional(Type.Object({ defaultAction: Type.String() })),
     }),
   ),
 });

@@ -73,14 +73,15 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
   validateId(r.id);
   const { sandbox, port, shimPid, exited } = await ctx.store.withLock(r.id, async () => {
     const { rec, guest, ch } = liveContainer(ctx, r.id, 'exec in', 'exec');
-    const proc = r.process ?? processFromFlags(loadBundle(rec.bundle).spec.process, r);
+    const spec = loadBundle(rec.bundle).spec;
+    const proc = r.process ?? processFromFlags(spec.process, r);
     if (proc.terminal && !r.consoleSocket && r.detach) throw new RindError('exec: --tty with --detach needs --console-socket');
     const { port, dir } = claimPort(ctx, rec.sandbox, guest.execPorts, `exec in container ${r.id}`);
     const args = ['--exec-socket', ctx.store.path(rec.sandbox, `exec${port}.sock`), '--state', dir, '--ready-fd', '3'];
     if (proc.terminal) args.push(...(r.consoleSocket ? ['--console-socket', r.consoleSocket] : ['--tty']));
     try {
       const h = await spawnShim(shimBinary(), args, { keepRef: !r.detach, stateDir: dir, what: 'the exec session', onSpawn: (pid) => holdPort(dir, pid) });
-      await guest.exec(ch, memberCid(rec), port, proc).catch((e: unknown) => {
+      await guest.exec(ch, memberCid(rec), port, proc, spec).catch((e: unknown) => {
         signalProcess(h.pid, 'SIGKILL', h.startTime);
         throw e;
       });

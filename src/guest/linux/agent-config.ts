@@ -8,6 +8,8 @@ import { RindError } from '../../util/errors.js';
 import type { HostBind } from '../../vmm/shim.js';
 import { SHARE_TAG } from './plan.js';
 import { CTL_MAX } from './ctl-codec.js';
+import { linuxSecurityFields, processSecurityFields, seccompFields, type LinuxSecurity } from './security.js';
+import type { OciSeccomp } from './seccomp.js';
 
 const RLIMITS: Record<string, number> = {
   RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
@@ -30,7 +32,7 @@ function limitValue(v: number): string {
 
 /** The process keys shared by `create` and `exec` (docs/protocol.md). */
 export function processFields(p: ProcessSpec): string[] {
-  const f: string[] = [];
+  const f: string[] = processSecurityFields(p);
   for (const a of p.args) f.push(`arg=${a}`);
   for (const e of p.env ?? []) f.push(`env=${e}`);
   f.push(`cwd=${p.cwd}`, `uid=${p.user.uid}`, `gid=${p.user.gid}`, `gids=${(p.user.additionalGids ?? []).join(',')}`);
@@ -55,6 +57,7 @@ export function buildAgentConfig(
   const f: string[] = [`share=${SHARE_TAG}`, `rootfs=${prefix}rootfs`, `readonly=${spec.root.readonly ? 1 : 0}`];
   f.push(`hostname=${spec.hostname ?? ''}`);
   for (const x of processFields(spec.process)) f.push(x); // no spread: 200,000 args must not blow the stack
+  for (const x of [...linuxSecurityFields(spec.linux as LinuxSecurity | undefined), ...seccompFields(spec.linux?.seccomp as OciSeccomp | undefined)]) f.push(x);
   const binds: HostBind[] = [];
   for (const m of spec.mounts ?? []) {
     const opts = m.options ?? [];

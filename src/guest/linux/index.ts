@@ -14,6 +14,8 @@ import { linuxArtifacts } from './artifacts.js';
 import { EXEC_PORTS, linuxPlan } from './plan.js';
 import { parseStats } from './stats.js';
 import { resourceFields } from './resources.js';
+import { seccompFields } from './security.js';
+import type { OciSeccomp } from './seccomp.js';
 import { agentNetFields } from '../../net/wire.js';
 import { timeouts } from '../../util/timeouts.js';
 
@@ -111,7 +113,8 @@ export const linuxGuest: GuestKind = {
   },
   start: async (ch, cid) => void (await agentRequest(ch, 'start', cidField(cid))),
   signal: async (ch, cid, signo, all, timeoutMs) => void (await agentRequest(ch, 'signal', [...cidField(cid), `signo=${signo}`, `all=${all ? 1 : 0}`], timeoutMs)),
-  exec: async (ch, cid, port, proc) => void (await agentRequest(ch, 'exec', [...cidField(cid), `port=${port}`, ...processFields(proc)], timeouts.agentExecMs)),
+  exec: async (ch, cid, port, proc, spec) =>
+    void (await agentRequest(ch, 'exec', [...cidField(cid), `port=${port}`, ...processFields(proc), ...seccompFields(spec?.linux?.seccomp as OciSeccomp | undefined)], timeouts.agentExecMs)),
   async ps(ch, cid) {
     const reply = await agentRequest(ch, 'ps', cidField(cid));
     return reply.all('pid').map(Number).filter((n) => Number.isInteger(n) && n > 0);
