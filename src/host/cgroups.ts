@@ -69,3 +69,37 @@ export function removeCgroupDirs(dirs: string[]): void {
     }
   }
 }
+
+export interface VmmLimits {
+  /** guest RAM plus the VMM's own overhead */
+  memoryBytes: number;
+  /** the spec's CPU quota as given (µs per period), if any */
+  cpu?: { quota: number; period: number };
+}
+
+/** The files a limit is written to, v1 and v2 names (only those that exist in a dir are written). */
+function limitWrites(l: VmmLimits): [string, string][] {
+  const w: [string, string][] = [['memory.limit_in_bytes', String(l.memoryBytes)], ['memory.max', String(l.memoryBytes)]];
+  if (l.cpu) w.push(['cpu.cfs_period_us', String(l.cpu.period)], ['cpu.cfs_quota_us', String(l.cpu.quota)], ['cpu.max', `${l.cpu.quota} ${l.cpu.period}`]);
+  return w;
+}
+
+/**
+ * Limits the VMM's host cgroup (the spec's cgroupsPath): a runaway VM cannot take the host's memory or CPU.
+ * Returns the writes that failed (the caller logs them once); a missing controller is not a failure.
+ */
+export function applyVmmLimits(dirs: string[], l: VmmLimits): string[] {
+  const failed: string[] = [];
+  for (const dir of dirs) {
+    for (const [file, value] of limitWrites(l)) {
+      const path = join(dir, file);
+      if (!existsSync(path)) continue;
+      try {
+        writeFileSync(path, value);
+      } catch (e) {
+        failed.push(`${path}=${value}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+  }
+  return failed;
+}

@@ -10,7 +10,7 @@ import { guestKindNamed } from '../guest/kinds.js';
 import type { LaunchPlan } from '../vmm/devices.js';
 import { defaultVmm, type Vmm } from '../vmm/vmm.js';
 import { killVmm, shimBinary, signalShim, startVmm, stopVmm, vmLastWords, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
-import { prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
+import { applyVmmLimits, prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive } from '../host/proc.js';
 import { claimUid, releaseUid } from '../host/uids.js';
 import { jailFor } from '../vmm/jail.js';
@@ -84,6 +84,7 @@ export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): P
   rec.memMiB = shape.memMiB;
   rec.vcpus = shape.vcpus;
   ctx.store.writeSandbox(rec);
+  limitVmm(ctx, req, cg.dirs, shape.memMiB);
   const shimReq = {
     shim: shimBinary(), binary: vmm.binary(), stateDir: dir, cgroupProcs: cg.procsFiles, binds: req.prepared.binds,
     netns: net.netns, consoleSocket: req.consoleSocket, tty: req.terminal && !req.consoleSocket, console: req.guest.stdio === 'console',
@@ -93,6 +94,17 @@ export async function launchSandbox(ctx: RuntimeContext, req: SandboxRequest): P
   const template = await templateFor(ctx, req.spec, { guest: req.guest, vmm, shape, cgroupProcs: cg.procsFiles });
   const launched = (template && (await tryClone(a, shape, template))) || (await boot(a, req.guest.plan(shape), 'boot'));
   return { record: rec, net: net.cfg, ...launched };
+}
+
+/** What the VMM (QEMU under TCG with its code cache, the shim) needs beyond the guest's RAM, measured */
+export const VMM_OVERHEAD_MIB = 96;
+
+/** The host cgroup's memory limit (guest RAM + overhead) and the spec's CPU quota as given. */
+function limitVmm(ctx: RuntimeContext, req: SandboxRequest, dirs: string[], memMiB: number): void {
+  const cpu = req.spec.linux?.resources?.cpu;
+  const quota = cpu?.quota !== undefined && cpu.quota > 0 ? { quota: cpu.quota, period: cpu.period && cpu.period > 0 ? cpu.period : 100000 } : undefined;
+  const failed = applyVmmLimits(dirs, { memoryBytes: (memMiB + VMM_OVERHEAD_MIB) * 1024 * 1024, cpu: quota });
+  if (failed.length) ctx.log.warn(`host cgroup limits not applied: ${failed.join('; ')}`, { id: req.id });
 }
 
 function vmShape(req: SandboxRequest, dir: string, net: NetConfig): VmShape {

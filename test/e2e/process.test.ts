@@ -67,7 +67,10 @@ test('memory limit sizes the guest, CPU quota sizes vCPUs', () => {
 
 test('shim and VMM land in the spec cgroupsPath; delete removes it', async () => {
   const id = 'cg';
-  const b = makeBundle(env, id, ['sleep', '1000'], (s) => (s.linux.cgroupsPath = `/rindtest/${id}`));
+  const b = makeBundle(env, id, ['sleep', '1000'], (s) => {
+    s.linux.cgroupsPath = `/rindtest/${id}`;
+    s.linux.resources = { cpu: { quota: 20000, period: 100000 } };
+  });
   const { pidFile } = createUnderSubreaper(env, id, b);
   await waitFor(() => existsSync(pidFile), 120_000);
   const pid = readFileSync(pidFile, 'utf8').trim();
@@ -76,6 +79,11 @@ test('shim and VMM land in the spec cgroupsPath; delete removes it', async () =>
   const procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim().split('\n');
   assert.ok(procs.includes(pid), `shim ${pid} not in ${dir}`);
   assert.ok(procs.length >= 2, 'QEMU is in the cgroup too');
+  // the host cgroup limits the VMM: guest RAM (128 MiB) + its overhead (96 MiB), and the spec's CPU quota as given
+  const memFile = v2 ? join(dir, 'memory.max') : join(dir, 'memory.limit_in_bytes');
+  assert.equal(Number(readFileSync(memFile, 'utf8')), (128 + 96) * 1024 * 1024);
+  const cpu = v2 ? readFileSync(join(dir, 'cpu.max'), 'utf8').trim() : readFileSync(`/sys/fs/cgroup/cpu/rindtest/${id}/cpu.cfs_quota_us`, 'utf8').trim();
+  assert.equal(cpu, v2 ? '20000 100000' : '20000');
   assert.equal(rind(env, ['delete', '--force', id]).status, 0);
   assert.ok(!existsSync(dir));
 });
