@@ -18,7 +18,7 @@ export interface JailSpec {
   kvm: boolean;
   /** unprivileged uid/gid, or undefined to stay root with the capability list */
   uid?: number;
-  /** the guest RAM in MiB: fsize must allow writing a template's RAM file */
+  /** the guest RAM in MiB */
   memMiB: number;
 }
 
@@ -28,7 +28,9 @@ export function jailArgs(j: JailSpec): string[] {
   for (const p of j.writable) args.push('--jail-path', p);
   if (j.tun && existsSync('/dev/net/tun')) args.push('--jail-path', '/dev/net/tun');
   if (j.kvm && existsSync('/dev/kvm')) args.push('--jail-path', '/dev/kvm');
-  args.push('--rlimit', 'nofile=4096', '--rlimit', 'core=0', '--rlimit', `fsize=${(j.memMiB + 64) * 1024 * 1024}`);
+  // no fsize limit: QEMU writes the guest's files through 9p, and a container may write big files; what bounds
+  // the disk is the engine's storage for the rootfs and volumes (docs/design.md)
+  args.push('--rlimit', 'nofile=4096', '--rlimit', 'core=0');
   args.push('--jail-caps', VMM_CAPS.join(','));
   if (j.uid !== undefined) args.push('--jail-uid', String(j.uid), '--jail-gid', String(j.uid));
   args.push('--no-new-privs');
