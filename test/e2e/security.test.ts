@@ -3,7 +3,7 @@
 // plus what a hostile workload must not reach: host device nodes, the host's loopback.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { newEnv, makeBundle, rind, rindDetached, cleanup, leftovers, waitFor, state } from './harness.js';
@@ -99,6 +99,15 @@ test('a guest mknod makes no device node on the host; the host\'s 127.0.0.1 is o
   } finally {
     server.close();
   }
+});
+
+test('the jail does not cap file sizes: a 300 MiB file written in the guest arrives whole on the host', () => {
+  const b = makeBundle(env, 'bigfile', ['dd', 'if=/dev/zero', 'of=/big', 'bs=1M', 'count=300']);
+  env.ids.add('bigfile');
+  const r = rind(env, ['run', '--bundle', b, 'bigfile']);
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.equal(statSync(join(b, 'rootfs', 'big')).size, 300 * 1024 * 1024);
+  rmSync(join(b, 'rootfs', 'big'));
 });
 
 test('nothing is left behind', async () => {
