@@ -9,9 +9,9 @@ import type { GuestChannel, GuestKind, PreparedContainer, ReadyGuest, VmShape } 
 import { guestKindNamed } from '../guest/kinds.js';
 import type { LaunchPlan } from '../vmm/devices.js';
 import { defaultVmm, type Vmm } from '../vmm/vmm.js';
-import { killVmm, shimBinary, signalShim, startVmm, stopVmm, vmLastWords, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
+import { killVmm, shimBinary, signalShim, startVmm, stopVmm, vmLastWords, vmmPid, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
 import { applyVmmLimits, prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
-import { isAlive } from '../host/proc.js';
+import { isAlive, waitGone } from '../host/proc.js';
 import { claimUid, releaseUid } from '../host/uids.js';
 import { jailFor } from '../vmm/jail.js';
 import { hostTscKhz } from '../host/cpu.js';
@@ -195,7 +195,11 @@ function channelOf(dir: string, rec: SandboxRecord): GuestChannel {
   return {
     stateDir: dir,
     alive: () => isAlive(rec.shimPid, rec.shimStartTime),
-    resume: () => vmm.resume(dir),
+    // an agentless guest may finish the moment it runs: QEMU quitting before its reply to `cont` is success
+    resume: () => vmm.resume(dir).catch(async (e: Error) => {
+      if (await waitGone(vmmPid(dir), undefined, 1000)) return;
+      throw e;
+    }),
     stopOnSignal: (signo) => void signalShim(rec.shimPid, rec.shimStartTime, signo),
   };
 }
