@@ -1,5 +1,5 @@
 // The neighbour (ARP) table limits: raised for the run when 2N+256 entries would exceed them, restored after.
-// The table is shared by all network namespaces; at N=800 the defaults overflow (PLATFORM.md §8).
+// The table is shared by all network namespaces; at N=800 the defaults (gc_thresh3 1024) overflow.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export type Thresholds = [number, number, number];
