@@ -162,6 +162,7 @@ int rootfs_enter(const struct create_req *r); /* in the child, in its new mount 
 void cgroup_boot(void);
 const char *cgroup_controllers(void);
 int cgroup_create(int slot, const struct cg_spec *s);
+int cgroup_update(int fd, const struct cg_spec *s);
 int cgroup_remove(int slot);
 int cgroup_join(int fd);
 long cgroup_procs(int fd, void (*fn)(pid_t pid, void *arg), void *arg);
@@ -188,6 +189,7 @@ int container_create(const struct create_req *r);
 int container_start(struct container *c);
 int container_signal(struct container *c, int signo, int all);
 int container_pause(struct container *c, int on);
+int container_update(struct container *c, const struct cg_spec *s);
 int container_delete(struct container *c);
 int container_exec_check(const struct container *c);
 int container_exec(struct container *c, const struct proc_spec *p, struct sess *s);

@@ -105,22 +105,45 @@ static void cg_path(int slot, char *b, size_t len)
 	snprintf(b, len, CG_ROOT "/c%d", slot);
 }
 
-/* The limits of s, written in request order. */
+/* The limits of s: every key checked first (its controller on, its file there), then written
+ * in request order, so that a request the kernel lacks something for changes nothing; a write
+ * the kernel refuses restores (best effort) the files written before it. */
 static int apply(int fd, const struct cg_spec *s)
 {
+	static char old[CG_WRITES_MAX][CG_VALUE_MAX]; /* the files' values before the request ("": unread) */
 	for (size_t i = 0; i < s->n; i++) {
 		const struct cg_write *w = &s->w[i];
 		if (!(enabled & (1u << w->ctrl)))
 			return fail("%s: the guest kernel has no %s controller", w->key, cg_ctrl_name(w->ctrl));
+		if (!w->optional && faccessat(fd, w->file, F_OK, 0) < 0 && errno == ENOENT)
+			return fail("%s: the guest kernel has no %s", w->key, w->file);
+		if (get(fd, w->file, old[i], sizeof old[i]) < 0)
+			old[i][0] = 0;
+		old[i][strcspn(old[i], "\n")] = 0; /* io.weight: the default line, the only one a key sets */
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct cg_write *w = &s->w[i];
 		int rc = put(fd, w->file, w->value);
 		if (rc == -ENOENT && w->optional)
 			continue; /* e.g. no swap in the guest: nothing to limit */
-		if (rc == -ENOENT)
-			return fail("%s: the guest kernel has no %s", w->key, w->file);
-		if (rc < 0)
-			return fail("%s: writing \"%s\" to %s: %s", w->key, w->value, w->file, strerror(-rc));
+		if (rc < 0) {
+			if (rc == -ENOENT)
+				fail("%s: the guest kernel has no %s", w->key, w->file);
+			else
+				fail("%s: writing \"%s\" to %s: %s", w->key, w->value, w->file, strerror(-rc));
+			while (i--)
+				if (old[i][0])
+					put(fd, s->w[i].file, old[i]);
+			return -1;
+		}
 	}
 	return 0;
+}
+
+/* update: s's limits written to an existing cgroup (as at create); 0, or -1. */
+int cgroup_update(int fd, const struct cg_spec *s)
+{
+	return apply(fd, s);
 }
 
 /* Makes the cgroup of slot `slot` with s's limits; its directory fd, or -1. */

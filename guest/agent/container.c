@@ -191,6 +191,16 @@ int container_pause(struct container *c, int on)
 	return 0;
 }
 
+/* update: the resource keys written to the cgroup of a container not stopped (created, running, paused). */
+int container_update(struct container *c, const struct cg_spec *s)
+{
+	if (!c)
+		return fail("the container was not created");
+	if (c->exited)
+		return fail("%s has stopped", name(c));
+	return cgroup_update(c->cg_fd, s) < 0 ? failed(c) : 0;
+}
+
 /* The init process was reaped (by the loop or by delete). */
 static void init_reaped(struct container *c, int status)
 {

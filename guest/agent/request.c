@@ -1,5 +1,5 @@
 /* rind guest agent: parsing of ctl requests into request.h's structs (docs/protocol.md, ctl messages).
- * Pure: no system calls, no state; a key that is not an array may come once; create and exec refuse unknown keys. */
+ * Pure: no system calls, no state; a key that is not an array may come once; create, exec and update refuse unknown keys. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -362,7 +362,7 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 	return cgspec_check(&r->cg);
 }
 
-/* ---- exec, signal, cid ---- */
+/* ---- exec, signal, update, cid ---- */
 
 int parse_exec(char **kv, size_t n, struct exec_req *r)
 {
@@ -410,6 +410,22 @@ int parse_signal(char **kv, size_t n, struct signal_req *r)
 	r->signo = signo;
 	r->all = all;
 	return 0;
+}
+
+int parse_update(char **kv, size_t n, struct update_req *r)
+{
+	memset(r, 0, sizeof *r);
+	if (refuse_dups(kv, n, cid_once) < 0 || refuse_dups(kv, n, cg_keys) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *k, *val;
+		if (take_key(NULL, kv[i], &k, &val) < 0)
+			return -1;
+		int t = cgspec_key(&r->cg, k, val);
+		if (t < 0 || (!t && (strcmp(k, "cid") ? unknown(k) : take_cid(val, &r->cid)) < 0))
+			return -1;
+	}
+	return cgspec_check(&r->cg);
 }
 
 int parse_cid(char **kv, size_t n, const char **cid)

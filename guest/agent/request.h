@@ -1,4 +1,4 @@
-/* rind guest agent: ctl requests parsed into structs (create, exec, signal, and the cid= of the rest).
+/* rind guest agent: ctl requests parsed into structs (create, exec, signal, update, and the cid= of the rest).
  * Pure: strings point into the message, arrays are sized by its key count; no system calls. */
 #ifndef RIND_REQUEST_H
 #define RIND_REQUEST_H
@@ -54,6 +54,10 @@ struct exec_req {
 	int port;
 	struct proc_spec proc;
 };
+struct update_req {
+	const char *cid;        /* NULL: absent */
+	struct cg_spec cg;      /* the limits to write, as create's resource keys */
+};
 struct signal_req {
 	const char *cid;        /* NULL: absent */
 	int signo, all;
@@ -64,6 +68,8 @@ struct signal_req {
 int parse_create(char **kv, size_t n, struct create_req *r);
 int parse_exec(char **kv, size_t n, struct exec_req *r);
 int parse_signal(char **kv, size_t n, struct signal_req *r);
+/* update: cid= and create's resource keys (cgspec.c), nothing else; no key at all is valid (nothing to write). */
+int parse_update(char **kv, size_t n, struct update_req *r);
 /* The optional cid= of a verb that takes nothing else (start, ps, stats, events, pause, resume, delete). */
 int parse_cid(char **kv, size_t n, const char **cid);
 void proc_spec_free(struct proc_spec *p);

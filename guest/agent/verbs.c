@@ -116,6 +116,16 @@ static void do_signal(char **kv, size_t n)
 		reply_rc(container_signal(c, r.signo, r.all));
 }
 
+static void do_update(char **kv, size_t n)
+{
+	struct update_req r;
+	struct container *c = NULL;
+	int rc = parse_update(kv, n, &r) < 0 || target(r.cid, &c) < 0 ? -1 : container_update(c, &r.cg);
+	if (rc < 0)
+		logmsg("update: %s", err_msg);
+	reply_rc(rc);
+}
+
 /* ps and stats: of the container named, or of the first (none yet: the whole VM). */
 static void do_procs(char **kv, size_t n, void (*fn)(const struct container *))
 {
@@ -149,6 +159,7 @@ static const struct verb {
 	{ "ping", do_ping }, { "create", do_create }, { "start", do_start }, { "signal", do_signal },
 	{ "exec", do_exec }, { "ps", do_ps }, { "stats", do_stats }, { "events", do_events },
 	{ "pause", do_pause }, { "resume", do_resume }, { "delete", do_delete },
+	{ "update", do_update },
 };
 
 /* Splits the message into its strings; NULL (reply built) if it is malformed. */

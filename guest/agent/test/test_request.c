@@ -1,4 +1,4 @@
-/* rind agent unit tests for request.c and cgspec.c: create (its resource keys too), exec, signal and cid= parsing, valid and hostile.
+/* rind agent unit tests for request.c and cgspec.c: create (its resource keys too), exec, signal, update and cid= parsing, valid and hostile.
  * Run by guest/agent/test/run.sh; the messages are built here as the host would send them. */
 #define _GNU_SOURCE
 #include "check.h"
@@ -327,6 +327,50 @@ static void test_signal_and_cid(void)
 	unmk(&m);
 }
 
+static int update_rc(struct msg m, struct update_req *r)
+{
+	int rc = parse_update(m.kv, m.n, r);
+	unmk(&m);
+	return rc;
+}
+
+/* update: cid= and create's resource keys, through the same parser (cgspec.c) */
+static void test_update(void)
+{
+	struct update_req r;
+	struct msg m = MSG("mem_max=104857600", "pids_max=20", "cid=web", "cpu_shares=1024", "io_weight=5",
+			   "cpu_max=max 100000", "swap_max=max");
+	CHECK(parse_update(m.kv, m.n, &r) == 0 &&
+	      !strcmp(r.cid, "web") && r.cg.n == 6 && !strcmp(r.cg.w[0].file, "memory.max") &&
+	      !strcmp(r.cg.w[0].value, "104857600") && !strcmp(r.cg.w[1].file, "pids.max") &&
+	      !strcmp(r.cg.w[1].value, "20") && !strcmp(r.cg.w[2].file, "cpu.weight") && !strcmp(r.cg.w[2].value, "39") &&
+	      !strcmp(r.cg.w[3].value, "default 5") && !strcmp(r.cg.w[4].value, "max 100000") && r.cg.w[5].optional,
+	      "update: %s", err_msg);
+	unmk(&m);
+	CHECK(update_rc(MSG("pids_max=max"), &r) == 0 && !r.cid && r.cg.n == 1, "update without cid: %s", err_msg);
+	CHECK(parse_update(NULL, 0, &r) == 0 && !r.cid && !r.cg.n, "empty update: nothing to write");
+	m = MSG("cid=x");
+	CHECK(parse_update(m.kv, m.n, &r) == 0 && !strcmp(r.cid, "x") && !r.cg.n, "update with cid only");
+	unmk(&m);
+	/* not create's other keys, nor anything else */
+	CHECK_ERR(update_rc(MSG("mem_max=1", "arg=/bin/sh"), &r), "unknown key: arg");
+	CHECK_ERR(update_rc(MSG("share=rind"), &r), "unknown key: share");
+	CHECK_ERR(update_rc(MSG("memory=1"), &r), "unknown key: memory");
+	CHECK_ERR(update_rc(MSG("mem_max"), &r), "malformed key: mem_max");
+	/* bad values: create's errors */
+	CHECK_ERR(update_rc(MSG("mem_max=-1"), &r), "bad mem_max: -1 (want bytes (a decimal) or max)");
+	CHECK_ERR(update_rc(MSG("pids_max=4194305"), &r), "bad pids_max: 4194305");
+	CHECK_ERR(update_rc(MSG("cpu_max=100"), &r), "bad cpu_max: 100");
+	CHECK_ERR(update_rc(MSG("cpu_weight=0"), &r), "bad cpu_weight: 0");
+	CHECK_ERR(update_rc(MSG("cpuset_cpus=3-1"), &r), "bad cpuset_cpus: 3-1");
+	CHECK_ERR(update_rc(MSG("oom_group=2"), &r), "bad oom_group: 2");
+	CHECK_ERR(update_rc(MSG("mem_max="), &r), "bad mem_max: ");
+	CHECK_ERR(update_rc(MSG("cid=a b", "mem_max=1"), &r), "bad cid");
+	CHECK_ERR(update_rc(MSG("mem_max=1", "mem_max=2"), &r), "duplicate key: mem_max");
+	CHECK_ERR(update_rc(MSG("cid=a", "cid=b"), &r), "duplicate key: cid");
+	CHECK_ERR(update_rc(MSG("cpu_shares=1024", "cpu_weight=5"), &r), "both set cpu.weight");
+}
+
 /* the security keys (secspec.c has the value tests): taken, checked together, counted, refused */
 #define CAPS5 "cap_bounding=a80425fb", "cap_effective=a80425fb", "cap_permitted=a80425fb", "cap_inheritable=0", "cap_ambient=0"
 /* ld [0]; jeq 83 ? errno(1) : allow */
@@ -410,6 +454,7 @@ int main(void)
 	test_shares();
 	test_exec();
 	test_signal_and_cid();
+	test_update();
 	test_security();
 	return result("test_request");
 }
