@@ -85,6 +85,22 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     });
 
   program
+    .command('update')
+    .description('change a running container\'s resources (its cgroup in the guest; the VMM\'s host cgroup)')
+    .option('-r, --resources <file>', 'LinuxResources JSON (- for stdin)')
+    .option('--memory <size>', 'memory limit (bytes, or with k, m, g)')
+    .option('--memory-reservation <size>', 'memory reservation (soft limit)')
+    .option('--memory-swap <size>', 'memory + swap limit')
+    .option('--pids-limit <n>', 'maximum number of processes')
+    .option('--cpu-quota <us>', 'CPU quota per period, µs')
+    .option('--cpu-period <us>', 'CPU period, µs')
+    .option('--cpu-share <n>', 'CPU shares (relative weight)')
+    .option('--cpuset-cpus <list>', 'CPUs (e.g. 0-1)')
+    .option('--cpuset-mems <list>', 'memory nodes')
+    .argument('<id>')
+    .action(async (id: string, o: Record<string, string | undefined>) => (await import('../runtime/update.js')).updateContainer(ctx(), id, o));
+
+  program
     .command('pause')
     .description('pause the container (stops the VM\'s vCPUs)')
     .argument('<id>')

@@ -17,7 +17,8 @@ const PATH_VARS = ['RIND_CACHE', 'RIND_KERNEL', 'RIND_INITRAMFS', 'RIND_SHIM', '
 const VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--accel', '--criu', '--rootless']);
 
 /** Subcommands the daemon hands back to the Node CLI: long-running, own signal handling, process.exit. */
-const NOT_IN_DAEMON = new Set(['bench']);
+// bench: long-running, its own signals; update: `--resources -` reads the caller's stdin, which the client does not relay
+const NOT_IN_DAEMON = new Set(['bench', 'update']);
 
 export function subcommand(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {

@@ -95,6 +95,8 @@ export interface GuestKind {
   createMember(ch: GuestChannel, cid: string, port: number, c: PreparedContainer): Promise<void>;
   pauseMember(ch: GuestChannel, cid: string, pause: boolean): Promise<void>;
   removeMember(ch: GuestChannel, cid: string): Promise<void>;
+  /** changes a running container's limits in the guest (`rind update`); returns what it could not apply */
+  update(ch: GuestChannel, cid: string | undefined, resources: Record<string, unknown>): Promise<string[]>;
   /** host binds of a member live under this share prefix (`c/<cid>`) */
   prepareMember(spec: RunnableSpec, bundleDir: string, rootfs: string, cid: string): PreparedContainer;
 }

@@ -13,7 +13,7 @@ import type { HostBind } from '../../vmm/shim.js';
 import { linuxArtifacts } from './artifacts.js';
 import { EXEC_PORTS, linuxPlan } from './plan.js';
 import { parseStats } from './stats.js';
-import { resourceFields } from './resources.js';
+import { linuxResourceFields, resourceFields } from './resources.js';
 import { seccompFields } from './security.js';
 import type { OciSeccomp } from './seccomp.js';
 import { agentNetFields } from '../../net/wire.js';
@@ -123,4 +123,9 @@ export const linuxGuest: GuestKind = {
   createMember: async (ch, cid, port, c) => void (await agentRequest(ch, 'create', [...cidField(cid), `port=${port}`, ...c.config, ...identity()])),
   pauseMember: async (ch, cid, pause) => void (await agentRequest(ch, pause ? 'pause' : 'resume', cidField(cid))),
   removeMember: async (ch, cid) => void (await agentRequest(ch, 'delete', cidField(cid))),
+  async update(ch, cid, resources) {
+    const r = linuxResourceFields(resources as Parameters<typeof linuxResourceFields>[0]);
+    if (r.fields.length) await agentRequest(ch, 'update', [...cidField(cid), ...r.fields]);
+    return r.ignored;
+  },
 };

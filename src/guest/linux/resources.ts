@@ -31,7 +31,11 @@ function cpuFields(c: Resources['cpu'] & Record<string, unknown>, f: string[], i
 }
 
 export function resourceFields(spec: RunnableSpec): ResourceFields {
-  const r = spec.linux?.resources as Resources | undefined;
+  return linuxResourceFields(spec.linux?.resources as Resources | undefined);
+}
+
+/** The same translation for a bare LinuxResources object (`rind update --resources`). */
+export function linuxResourceFields(r: Resources | undefined): ResourceFields {
   const fields: string[] = [];
   const ignored: string[] = [];
   if (!r) return { fields, ignored };

@@ -82,6 +82,7 @@ export const unikernelGuest: GuestKind = {
   createMember: unsupported('a second container in the VM'),
   pauseMember: unsupported('pausing one container of the VM'),
   removeMember: unsupported('removing one container of the VM'),
+  update: unsupported('update'),
   prepareMember: () => {
     throw new RindError('a second container in the VM is not supported for unikernel containers');
   },
