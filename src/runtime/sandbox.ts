@@ -9,7 +9,7 @@ import type { GuestChannel, GuestKind, PreparedContainer, ReadyGuest, VmShape } 
 import { guestKindNamed } from '../guest/kinds.js';
 import type { LaunchPlan } from '../vmm/devices.js';
 import { defaultVmm, type Vmm } from '../vmm/vmm.js';
-import { killVmm, shimBinary, signalShim, startVmm, stopVmm, vmLastWords, vmmPid, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
+import { shimBinary, signalShim, startVmm, stopVmm, vmLastWords, vmmPid, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
 import { applyVmmLimits, prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
 import { isAlive, waitGone } from '../host/proc.js';
 import { claimUid, releaseUid } from '../host/uids.js';
@@ -221,7 +221,7 @@ export async function stopSandboxVm(ctx: RuntimeContext, rec: SandboxRecord): Pr
 
 /** Kills the VM at once (SIGKILL of a paused or unresponsive guest); its shim records 137. */
 export function killSandboxVm(rec: SandboxRecord): void {
-  killVmm(rec.shimPid, rec.shimStartTime);
+  signalShim(rec.shimPid, rec.shimStartTime, 9);
 }
 
 /** pause/resume stop and continue the VM's vCPUs. */

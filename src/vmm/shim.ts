@@ -168,12 +168,6 @@ export function signalShim(shimPid: number | undefined, shimStartTime: number | 
   return signalProcess(shimPid, signo === 9 ? SHIM_STOP_SIGNAL : signo, shimStartTime);
 }
 
-/** Asks a live shim to kill its VMM without waiting (a kill that must not block on a slow guest). */
-export function killVmm(shimPid: number | undefined, shimStartTime: number | undefined): boolean {
-  return signalProcess(shimPid, SHIM_STOP_SIGNAL, shimStartTime);
-}
-
-
 /** The rind-shim binary: $RIND_SHIM or the one the set-up linked into build/. */
 export function shimBinary(): string {
   return need('rind-shim', rindEnv.shim() ?? join(repoRoot(), 'build', 'rind-shim'), 'run `npm run setup` (scripts/setup.sh) first');
