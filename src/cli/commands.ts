@@ -222,10 +222,15 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       const c = ctx();
       const ms = (/^(\d+)(ms|s|m)?$/.exec(o.interval) ?? []).slice(1);
       const interval = Number(ms[0] ?? 5) * (ms[1] === 'ms' ? 1 : ms[1] === 'm' ? 60_000 : 1000);
+      let ooms: number | undefined;
       for (;;) {
         const data = await (await ex()).containerStats(c, id);
         writeOut(`${JSON.stringify({ type: 'stats', id, data })}\n`);
         if (o.stats) return;
+        // runc's events: an "oom" event whenever the guest's OOM killer ended a process of the container
+        const now = data.memory.oom_kill;
+        if (now !== undefined && ooms !== undefined && now > ooms) writeOut(`${JSON.stringify({ type: 'oom', id })}\n`);
+        ooms = now;
         await new Promise((r) => setTimeout(r, interval));
       }
     });

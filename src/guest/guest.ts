@@ -56,7 +56,8 @@ export interface BootImage {
 
 export interface GuestStats {
   cpu: { usage: { total: number; user: number; kernel: number } };
-  memory: { usage: { usage: number; limit: number } };
+  /** oom_kill: processes the guest's OOM killer ended in the container's cgroup */
+  memory: { usage: { usage: number; limit: number }; oom_kill?: number };
   pids: { current: number };
   network_interfaces: { name: string; rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number; tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number }[];
 }

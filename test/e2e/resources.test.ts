@@ -2,7 +2,7 @@
 // guest's cgroup files), and running out of memory kills the workload with 137, as under runc.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { newEnv, makeBundle, rind, cleanup, leftovers, waitFor } from './harness.js';
+import { newEnv, makeBundle, rind, rindDetached, cleanup, leftovers, waitFor } from './harness.js';
 
 const env = newEnv('resources');
 after(() => cleanup(env));
@@ -39,6 +39,24 @@ test('running out of memory kills the workload with 137 (OOM), not a MemoryError
   env.ids.add('oom');
   const r = rind(env, ['run', '--bundle', b, 'oom']);
   assert.equal(r.status, 137, r.stderr.toString());
+});
+
+test('events --stats reports the container\'s own cgroup and the OOM kills in it', async () => {
+  const b = makeBundle(env, 'oomkid', ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=96M count=1; sleep 60'], (s) => {
+    s.linux.resources = { memory: { limit: 48 * 1024 * 1024 } };
+  });
+  env.ids.add('oomkid');
+  assert.equal(rindDetached(env, ['run', '-d', '--bundle', b, 'oomkid'], 'oomkid').status, 0);
+  let data: any;
+  await waitFor(() => {
+    const ev = rind(env, ['events', '--stats', 'oomkid']);
+    data = ev.status === 0 ? JSON.parse(ev.stdout.toString()).data : undefined;
+    return Boolean(data?.memory.oom_kill);
+  }, 30_000);
+  assert.equal(data.memory.oom_kill, 1, 'the OOM-killed dd is counted');
+  assert.equal(data.memory.usage.limit, 48 * 1024 * 1024, 'the limit is the container\'s, not the VM\'s RAM');
+  assert.ok(data.memory.usage.usage > 0 && data.memory.usage.usage <= 48 * 1024 * 1024, `usage ${data.memory.usage.usage} within the container limit`);
+  assert.equal(rind(env, ['delete', '--force', 'oomkid']).status, 0);
 });
 
 test('nothing is left behind', async () => {
