@@ -5,6 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { encodeMessage, MessageDecoder, parseReply, sanitizeGuestText, type Reply, type Fields } from './ctl-codec.js';
 import { RindError } from '../../util/errors.js';
 
+/** how long one ping may go unanswered before the conversation is retried on a new connection */
+const SYNC_RETRY_MS = 5_000;
+
 export class CtlClient {
   private decoder = new MessageDecoder();
   private queue: Reply[] = [];
@@ -23,15 +26,23 @@ export class CtlClient {
     sock.on('close', () => this.fail(new Error('ctl connection closed')));
   }
 
-  /** Connects (retrying while QEMU has not created the socket yet; `alive` aborts early) and syncs. */
+  /**
+   * Connects (retrying while QEMU has not created the socket yet; `alive` aborts early) and syncs. A ping
+   * left unanswered (5 s, then 10, 20...) is tried again on a fresh connection: the port's reconnect wakes
+   * an agent that missed the previous client's hang-up (seen rarely under load), until the deadline.
+   */
   static async open(path: string, deadline: number, alive: () => boolean = () => true): Promise<CtlClient> {
-    const c = await CtlClient.connect(path, deadline, alive);
-    try {
-      await c.sync(Math.max(1, deadline - Date.now()));
-      return c;
-    } catch (e) {
-      c.close();
-      throw e;
+    // each try waits twice as long as the one before: a slow agent on a loaded host still gets its time
+    for (let wait = SYNC_RETRY_MS; ; wait *= 2) {
+      const c = await CtlClient.connect(path, deadline, alive);
+      const left = deadline - Date.now();
+      try {
+        await c.sync(Math.max(1, Math.min(left, wait)));
+        return c;
+      } catch (e) {
+        c.close();
+        if (left <= wait || !alive() || !/no reply to ping/.test((e as Error).message)) throw e;
+      }
     }
   }
 
