@@ -134,3 +134,18 @@ void proc_child_reset(void)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+/* Reads every pending signal from the signalfd and hands each to `on` (SIGCHLD included); EINTR retried. */
+void drain_signals(void (*on)(int signo, unsigned from))
+{
+	struct signalfd_siginfo si[8];
+	for (;;) {
+		ssize_t r = read(S.sigfd, si, sizeof si);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)r / sizeof si[0]; i++)
+			on((int)si[i].ssi_signo, si[i].ssi_pid);
+	}
+}

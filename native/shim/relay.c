@@ -282,29 +282,23 @@ static void control_kill(unsigned from)
 	reap_children(1); /* the loop's qemu_gone() picks the exit code */
 }
 
+static void on_signal(int s, unsigned from)
+{
+	if (s == SIGCHLD) {
+		reap_children(0);
+	} else if (s == SIGWINCH) {
+		pend_winsz = S.winsz_fd >= 0;
+	} else if (s == SHIM_SIG_KILL_VMM) {
+		control_kill(from);
+	} else if (!S.exit_seen && !guest_gone && s > 0 && s < 64) {
+		shim_log("forwarding signal %d from pid %u", s, from);
+		pend_sigs |= 1ull << s;
+	}
+}
+
 static void read_signals(void)
 {
-	struct signalfd_siginfo si[8];
-	for (;;) {
-		ssize_t r = read(S.sigfd, si, sizeof si);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		for (size_t i = 0; i < (size_t)r / sizeof si[0]; i++) {
-			int s = (int)si[i].ssi_signo;
-			if (s == SIGCHLD) {
-				reap_children(0);
-			} else if (s == SIGWINCH) {
-				pend_winsz = S.winsz_fd >= 0;
-			} else if (s == SHIM_SIG_KILL_VMM) {
-				control_kill(si[i].ssi_pid);
-			} else if (!S.exit_seen && !guest_gone && s > 0 && s < 64) {
-				shim_log("forwarding signal %d from pid %u", s, si[i].ssi_pid);
-				pend_sigs |= 1ull << s;
-			}
-		}
-	}
+	drain_signals(on_signal);
 }
 
 static void qemu_gone(void)

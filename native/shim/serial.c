@@ -110,30 +110,23 @@ static int forwardable(int s)
 }
 
 /* a forwardable or the control signal ends the vm: the guest cannot take it */
+static void on_signal(int s, unsigned from)
+{
+	if (s == SIGCHLD) {
+		reap_children(0);
+		return;
+	}
+	if ((s != SHIM_SIG_KILL_VMM && !forwardable(s)) || S.qemu_reaped || end_code >= 0)
+		return; /* SIGWINCH: a serial line has no window size */
+	end_code = s == SHIM_SIG_KILL_VMM ? 137 : 128 + s;
+	shim_log("%s %d from pid %u: killing the vm (exit code %d)", s == SHIM_SIG_KILL_VMM ? "control signal" : "signal", s, from, end_code);
+	kill_qemu();
+	reap_children(1);
+}
+
 static void read_signals(void)
 {
-	struct signalfd_siginfo si[8];
-	for (;;) {
-		ssize_t r = read(S.sigfd, si, sizeof si);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return;
-		for (size_t i = 0; i < (size_t)r / sizeof si[0]; i++) {
-			int s = (int)si[i].ssi_signo;
-			if (s == SIGCHLD) {
-				reap_children(0);
-				continue;
-			}
-			if ((s != SHIM_SIG_KILL_VMM && !forwardable(s)) || S.qemu_reaped || end_code >= 0)
-				continue; /* SIGWINCH: a serial line has no window size */
-			end_code = s == SHIM_SIG_KILL_VMM ? 137 : 128 + s;
-			shim_log("%s %d from pid %u: killing the vm (exit code %d)",
-				 s == SHIM_SIG_KILL_VMM ? "control signal" : "signal", s, si[i].ssi_pid, end_code);
-			kill_qemu();
-			reap_children(1);
-		}
-	}
+	drain_signals(on_signal);
 }
 
 static int map_status(int st, int map)

@@ -87,6 +87,7 @@ void vmm_spawn(char **argv, const struct shim_args *a);
 void vmm_wait(void) __attribute__((noreturn));
 void kill_qemu(void);
 void reap_children(int block);
+void drain_signals(void (*on)(int signo, unsigned from));
 
 /* relay.c */
 void relay_run(void) __attribute__((noreturn));
