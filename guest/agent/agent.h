@@ -31,13 +31,15 @@
 #define EXEC_FIRST_FRAME_MS 30000 /* an exec host that sends no frame this long after `exec` is given up */
 #define EXEC_HUP_GRACE_MS 250   /* an exec port seen disconnected this long after its first frame: its host is gone */
 
-/* ---- sys.c: console log, fatal errors, power-off, the clock ---- */
+/* ---- sys.c: console log, fatal errors, power-off, the clock, small-file reads ---- */
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void power_off(void);
 int64_t now_ms(void);
 int tmin(int a, int b);         /* the sooner of two poll timeouts (-1: none) */
 int ms_until(int64_t deadline, int64_t now);
+/* Reads a small file (relative to dirfd, or AT_FDCWD) whole, NUL-terminated, up to len - 1 bytes; its length or -1. */
+ssize_t read_small(int dirfd, const char *path, char *b, size_t len);
 
 /* ---- transport.c: the virtio-serial ports ---- */
 

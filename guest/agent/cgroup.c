@@ -34,22 +34,6 @@ static int put(int dirfd, const char *file, const char *value)
 	return n < 0 ? -e : 0;
 }
 
-/* Reads a cgroup file whole (up to len - 1 bytes); its length, or -1. */
-static ssize_t get(int dirfd, const char *file, char *b, size_t len)
-{
-	int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-	ssize_t r = 0;
-	if (fd < 0)
-		return -1;
-	while (n < len - 1 && (r = read(fd, b + n, len - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	if (r < 0)
-		return -1;
-	b[n] = 0;
-	return n;
-}
 
 /* Mounts cgroup2 (nsdelegate: a container cannot write the limits of its own cgroup, the root
  * of its cgroup namespace) unless it is there, and turns on every controller the kernel has. */
@@ -66,7 +50,7 @@ void cgroup_boot(void)
 	}
 	mounted = 1;
 	int root = open(CG_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0 || get(root, "cgroup.controllers", b, sizeof b) < 0) {
+	if (root < 0 || read_small(root, "cgroup.controllers", b, sizeof b) < 0) {
 		logmsg(CG_ROOT "/cgroup.controllers: %s", strerror(errno));
 		if (root >= 0)
 			close(root);
@@ -117,7 +101,7 @@ static int apply(int fd, const struct cg_spec *s)
 			return fail("%s: the guest kernel has no %s controller", w->key, cg_ctrl_name(w->ctrl));
 		if (!w->optional && faccessat(fd, w->file, F_OK, 0) < 0 && errno == ENOENT)
 			return fail("%s: the guest kernel has no %s", w->key, w->file);
-		if (get(fd, w->file, old[i], sizeof old[i]) < 0)
+		if (read_small(fd, w->file, old[i], sizeof old[i]) < 0)
 			old[i][0] = 0;
 		old[i][strcspn(old[i], "\n")] = 0; /* io.weight: the default line, the only one a key sets */
 	}
@@ -325,7 +309,7 @@ int cgroup_freeze(int fd, int on, int wait_ms)
 int cgroup_value(int fd, const char *file, const char *key, unsigned long long *v)
 {
 	char b[2048];
-	if (get(fd, file, b, sizeof b) < 0)
+	if (read_small(fd, file, b, sizeof b) < 0)
 		return -1;
 	const char *p = b;
 	if (key) {

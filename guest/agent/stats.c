@@ -8,22 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Reads a small /proc file whole; returns its length or -1. */
-static ssize_t slurp(const char *path, char *b, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
-	ssize_t r = 0;
-	if (fd < 0)
-		return -1;
-	while (n < len - 1 && (r = read(fd, b + n, len - 1 - n)) > 0)
-		n += r;
-	close(fd);
-	if (r < 0)
-		return -1;
-	b[n] = 0;
-	return n;
-}
 
 static void add_pid(pid_t pid, void *arg)
 {
@@ -128,14 +112,14 @@ void stats_stats(const struct container *c)
 {
 	static char b[16384];
 	unsigned long long v[7] = { 0 };
-	if (slurp("/proc/meminfo", b, sizeof b) < 0) {
+	if (read_small(AT_FDCWD, "/proc/meminfo", b, sizeof b) < 0) {
 		reply_error("cannot read /proc/meminfo");
 		return;
 	}
 	unsigned long long total = meminfo(b, "MemTotal:"), avail = meminfo(b, "MemAvailable:");
 	/* "cpu  user nice system idle iowait irq softirq ..." in USER_HZ ticks; user and
 	 * system are counted like cgroup cpuacct: user+nice, system+irq+softirq */
-	if (slurp("/proc/stat", b, sizeof b) < 0 ||
+	if (read_small(AT_FDCWD, "/proc/stat", b, sizeof b) < 0 ||
 	    sscanf(b, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7) {
 		reply_error("cannot read /proc/stat");
 		return;
@@ -150,6 +134,6 @@ void stats_stats(const struct container *c)
 	reply_add("pids=%ld", each_proc(c, NULL));
 	if (c)
 		add_cgroup(c);
-	if (slurp("/proc/net/dev", b, sizeof b) >= 0)
+	if (read_small(AT_FDCWD, "/proc/net/dev", b, sizeof b) >= 0)
 		add_net(b);
 }

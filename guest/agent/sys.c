@@ -1,4 +1,5 @@
-/* rind guest agent: what every system-facing module uses: the console log, fatal errors, power-off, the clock.
+/* rind guest agent: what every system-facing module uses: the console log, fatal errors, power-off, the clock,
+ * reading small /proc and cgroup files.
  * No state of its own; the pure parsers do not use it (they report through err.c). */
 #include "agent.h"
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <sys/reboot.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 static void vlog(const char *fmt, va_list ap)
 {
@@ -60,4 +62,20 @@ int tmin(int a, int b)
 int ms_until(int64_t deadline, int64_t now)
 {
 	return deadline > now ? (int)(deadline - now) : 0;
+}
+
+ssize_t read_small(int dirfd, const char *path, char *b, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r = 0;
+	if (fd < 0)
+		return -1;
+	while (n < len - 1 && (r = read(fd, b + n, len - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	if (r < 0)
+		return -1;
+	b[n] = 0;
+	return n;
 }
