@@ -15,6 +15,7 @@ enum rind_frame_type {
 	RIND_F_SIGNAL = 18,   /* host->guest: int32 signal number              */
 	RIND_F_WINSIZE = 19,  /* host->guest: uint16 rows, uint16 cols         */
 	RIND_F_EXIT_ACK = 20, /* host->guest: host got EXIT, len 0             */
+	RIND_F_ONLCR = 21,    /* host->guest: int32 0|1, the engine's pty ONLCR  */
 };
 
 struct rind_frame {

@@ -76,6 +76,7 @@ struct sess {
 	int out_fd, err_fd;     /* stdout/stderr pipes, or the pty master (out only) */
 	int start_fd;           /* an init process's start barrier (-1: none, or released) */
 	unsigned short rows, cols; /* last WINSIZE, applied when the pty appears */
+	unsigned char onlcr;    /* last ONLCR frame: 0 none, 1 clear, 2 set; applied when the pty appears */
 	/* the channel (io.c); buffers are allocated by chan_alloc */
 	struct port port;
 	int host_seen;          /* a frame of this session's host was read: output may flow */
@@ -107,6 +108,7 @@ void stdin_event(struct sess *s);
 void stdin_close(struct sess *s);
 void stdio_close(struct sess *s);
 void stdio_winsize(struct sess *s, unsigned rows, unsigned cols);
+void pty_onlcr(struct sess *s, int on); /* spawn.c */
 
 /* ---- io.c: the channel of a session ---- */
 int chan_alloc(struct sess *s);
@@ -132,18 +134,19 @@ int sess_tick(struct sess *s, int64_t now);
 
 /* ---- spawn.c, child.c: a process started in a container ---- */
 
-/* What a new process enters. create: a new mount and cgroup namespace whose root is built
- * (rootfs.c) from `create` and pivoted into, optionally a new PID namespace; exec: the init's
- * namespaces (fds of /proc/<init>/ns/...). Both join the container's cgroup first. */
+/* What a new process enters. create: a new mount namespace (and those of its own that `fresh`
+ * names) whose root is built (rootfs.c) from `create` and pivoted into, and the namespaces of other
+ * containers in `ns`; exec: the init's namespaces in `ns`. Both join the container's cgroup first. */
 struct launch {
 	const struct proc_spec *proc;
 	int barrier;            /* wait for start (create) */
 	const struct create_req *create; /* create: the root to build; NULL for exec */
-	int new_pidns;          /* create: a PID namespace of its own */
+	int fresh;              /* create: bit 1<<NS_*: namespaces of its own (nsspec.h) */
 	int cg_fd;              /* the container's cgroup directory */
-	int ns_pid, ns_mnt, ns_cgroup; /* exec: the namespaces to join (ns_pid -1: the VM's) */
+	int ns[NS_KINDS];       /* namespaces to join by NS_* (-1: none) */
 };
 #define REPORT_PTY 1     /* the child's report message that carries the pty master (SCM_RIGHTS) */
+#define REPORT_USERNS 2  /* the child is in its new user namespace: the agent writes its id maps, then answers one byte */
 int proc_spawn(const struct launch *l, struct sess *s);
 _Noreturn void child_run(const struct launch *l, int stdio[3], int report, int go);
 
@@ -218,6 +221,8 @@ int exec_start(const struct exec_req *r, struct container *c);
 
 /* ---- procs.c: the guest's user processes ---- */
 long procs_each(void (*fn)(pid_t pid, void *arg), void *arg);
+int procs_describe(pid_t pid, char *b, size_t len);
+unsigned long long procs_uptime_ticks(void);
 
 /* ---- reply.c, ctl.c, verbs.c, stats.c: the ctl channel ---- */
 void reply_begin(const char *status);

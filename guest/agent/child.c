@@ -16,8 +16,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static int executable(const char *path)
 {
 	struct stat st;
@@ -30,10 +28,11 @@ static int executable(const char *path)
 	return access(path, X_OK);
 }
 
-/* Finds args[0] like execvp would, with the PATH of the process's env. */
+/* Finds args[0] like runc (Go's LookPath) would, with the PATH of the process's env: without
+ * one (or with an empty one) only a name with a '/' is found. */
 static int find_exe(const struct proc_spec *r, char *out, size_t outlen)
 {
-	const char *name = r->argv[0], *path = DEFAULT_PATH;
+	const char *name = r->argv[0], *path = NULL;
 	if (!name[0])
 		return fail("executable file not found in $PATH: (empty)");
 	if (strchr(name, '/')) {
@@ -46,6 +45,8 @@ static int find_exe(const struct proc_spec *r, char *out, size_t outlen)
 	for (char **e = r->envp; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
 			path = *e + 5;
+	if (!path || !path[0])
+		return fail("executable file not found in $PATH: %s", name);
 	for (const char *p = path;; p++) {
 		const char *end = strchrnul(p, ':');
 		int dl = end - p;
@@ -62,14 +63,82 @@ static int find_exe(const struct proc_spec *r, char *out, size_t outlen)
 	return fail("executable file not found in $PATH: %s", name);
 }
 
-/* Limits, groups, ids, umask: inside the root, before the cwd. */
-static int credentials(const struct proc_spec *r)
+static const int clone_flag[NS_KINDS] = { CLONE_NEWPID, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWUSER, CLONE_NEWNS };
+
+static int join_ns(const struct launch *l, int kind)
 {
+	if (l->ns[kind] >= 0 && setns(l->ns[kind], clone_flag[kind]) < 0)
+		return fail("join the %s namespace: %s", ns_name(kind), strerror(errno));
+	return 0;
+}
+
+/* hostname and domainname, in the UTS namespace the container has by now */
+static int set_names(const struct create_req *r)
+{
+	if (r->hostname && r->hostname[0] && sethostname(r->hostname, strlen(r->hostname)) < 0)
+		return fail("sethostname: %s", strerror(errno));
+	if (r->ns.domainname && setdomainname(r->ns.domainname, strlen(r->ns.domainname)) < 0)
+		return fail("setdomainname: %s", strerror(errno));
+	return 0;
+}
+
+/* Into the container: its cgroup and the cgroup, IPC and UTS namespaces it joins, then (create)
+ * a new mount namespace and those of its own, whose root rootfs.c builds and pivots into, or
+ * (exec) the init's mount namespace. The user namespace comes last (enter_userns). */
+static int enter(const struct launch *l)
+{
+	if (cgroup_join(l->cg_fd) < 0 || join_ns(l, NS_CGROUP) < 0 || join_ns(l, NS_IPC) < 0 || join_ns(l, NS_UTS) < 0)
+		return -1;
+	if (l->create) {
+		int flags = CLONE_NEWNS;
+		for (int k = NS_IPC; k <= NS_CGROUP; k++)
+			if (l->fresh & 1 << k)
+				flags |= clone_flag[k];
+		if (unshare(flags) < 0)
+			return fail("new namespaces: %s", strerror(errno));
+		if (set_names(l->create) < 0 || sec_sysctls(l->create) < 0) /* through the agent's /proc, still mounted here */
+			return -1;
+		return rootfs_enter(l->create);
+	}
+	if (join_ns(l, NS_MNT) < 0)
+		return -1;
+	if (chdir("/") < 0) /* setns made the namespace's root ours */
+		return fail("chdir /: %s", strerror(errno));
+	return 0;
+}
+
+/* The user namespace: joined, or (create) a new one whose id maps the agent writes while we
+ * wait. After it the process has capabilities only there: rlimits and everything that needs
+ * the VM's root are done before. */
+static int enter_userns(const struct launch *l, int report)
+{
+	if (l->ns[NS_USER] >= 0)
+		return join_ns(l, NS_USER);
+	if (!(l->fresh & 1 << NS_USER))
+		return 0;
+	if (unshare(CLONE_NEWUSER) < 0)
+		return fail("new user namespace: %s", strerror(errno));
+	char tag = REPORT_USERNS, ok;
+	if (send(report, &tag, 1, MSG_NOSIGNAL) != 1)
+		return fail("ask for the id maps: %s", strerror(errno));
+	ssize_t n;
+	do
+		n = recv(report, &ok, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : fail("the agent wrote no id maps");
+}
+
+/* Limits, the user namespace, groups, ids, umask: inside the root, after the cwd. */
+static int credentials(const struct launch *l, int report)
+{
+	const struct proc_spec *r = l->proc;
 	for (size_t i = 0; i < r->nrlimits; i++) {
 		struct rlimit rl = { r->rlimits[i].soft, r->rlimits[i].hard };
 		if (setrlimit(r->rlimits[i].resource, &rl) < 0)
 			return fail("setrlimit %d: %s", r->rlimits[i].resource, strerror(errno));
 	}
+	if (enter_userns(l, report) < 0)
+		return -1;
 	/* the bounding set (needs CAP_SETPCAP); without no_new_privs the filter needs CAP_SYS_ADMIN: now (runc's order) */
 	if (sec_bounding(&r->sec) < 0 || (!r->sec.nnp && sec_seccomp(&r->sec) < 0))
 		return -1;
@@ -84,26 +153,6 @@ static int credentials(const struct proc_spec *r)
 	if (sec_keepcaps(&r->sec, 0) < 0)
 		return -1;
 	umask(r->umask);
-	return 0;
-}
-
-/* Into the container: its cgroup, then (create) new cgroup and mount namespaces whose root
- * rootfs.c builds and pivots into, or (exec) the init's cgroup and mount namespaces. */
-static int enter(const struct launch *l)
-{
-	if (cgroup_join(l->cg_fd) < 0)
-		return -1;
-	if (l->create) {
-		if (unshare(CLONE_NEWCGROUP | CLONE_NEWNS) < 0)
-			return fail("new mount and cgroup namespaces: %s", strerror(errno));
-		if (sec_sysctls(l->create) < 0) /* through the agent's /proc, still mounted here */
-			return -1;
-		return rootfs_enter(l->create);
-	}
-	if (setns(l->ns_cgroup, CLONE_NEWCGROUP) < 0 || setns(l->ns_mnt, CLONE_NEWNS) < 0)
-		return fail("join the container's namespaces: %s", strerror(errno));
-	if (chdir("/") < 0) /* setns made the namespace's root ours */
-		return fail("chdir /: %s", strerror(errno));
 	return 0;
 }
 
@@ -150,16 +199,17 @@ static int child_setup(const struct launch *l, int stdio[3], int report, char *e
 	if (r->terminal) {
 		if (ioctl(stdio[0], TIOCSCTTY, 0) < 0)
 			return fail("set controlling terminal: %s", strerror(errno));
-		if (fchown(stdio[0], r->uid, r->gid) < 0)
+		/* the owner only, as runc does: the group and mode stay the devpts mount's (gid=5,mode=0620) */
+		if (fchown(stdio[0], r->uid, (gid_t)-1) < 0)
 			return fail("chown pty: %s", strerror(errno));
 	}
 	for (int i = 0; i < 3; i++)
 		if (dup2(stdio[i], i) < 0)
 			return fail("dup2: %s", strerror(errno));
-	if (credentials(r) < 0)
-		return -1;
-	if (chdir(r->cwd) < 0)
+	if (chdir(r->cwd) < 0) /* as the VM's root, before the user's ids (runc's order) */
 		return fail("chdir to cwd %s: %s", r->cwd, strerror(errno));
+	if (credentials(l, report) < 0)
+		return -1;
 	if (find_exe(r, exe, exelen) < 0)
 		return -1;
 	return sec_caps(&r->sec) < 0 || sec_nnp(&r->sec) < 0 ? -1 : 0;

@@ -16,7 +16,7 @@ struct container {
 	int slot;
 	enum status status;
 	int started, paused;
-	int pidns;              /* in a PID namespace of its own */
+	int own;                /* bit 1<<NS_*: its namespaces that are not the VM's (its own or another container's) */
 	pid_t pid;              /* its init process */
 	int exited, exit_code, killed; /* killed: the init died of SIGKILL */
 	struct sess *init;      /* the session carrying its init's stdio; valid while !init_done */
@@ -82,18 +82,66 @@ static struct sess *stdio_session(const struct create_req *r, const char *id)
 	return NULL;
 }
 
-/* What create sets up for the whole VM: identity, network, hostname, the share. */
+/* What create sets up for the whole VM: identity, network, the share. */
 static int vm_setup(const struct create_req *r)
 {
 	if (identity_apply(r->seed, r->time) < 0 || net_setup(r) < 0)
 		return -1;
-	if (r->hostname && r->hostname[0] && sethostname(r->hostname, strlen(r->hostname)) < 0)
-		return fail("sethostname: %s", strerror(errno));
 	return share_mount(r->share);
 }
 
-/* create: the VM's part, the container's cgroup, then its init process (in new mount and cgroup
- * namespaces, optionally a new PID namespace), blocked before execve. */
+static void close_ns(int ns[NS_KINDS])
+{
+	for (int k = 0; k < NS_KINDS; k++)
+		if (ns[k] >= 0)
+			close(ns[k]), ns[k] = -1;
+}
+
+/* Opens the namespaces of c's init that `kinds` names (bits 1<<NS_*) into ns[]. 0, or -1. */
+static int open_ns(const struct container *c, int kinds, int ns[NS_KINDS])
+{
+	for (int k = 0; k < NS_KINDS; k++) {
+		char path[64];
+		if (!(kinds & 1 << k))
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)c->pid, ns_name(k));
+		if ((ns[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			fail("%s: its init process is gone (%s namespace: %s)", name(c), ns_name(k), strerror(errno));
+			close_ns(ns);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The namespaces a new container joins (nsjoin=): those of the containers named that are not
+ * the VM's (joining the VM's is where it is anyway). Adds them to *own. 0, or -1. */
+static int joined_ns(const struct ns_spec *spec, int ns[NS_KINDS], int *own)
+{
+	for (int k = 0; k < NS_KINDS; k++) {
+		if (!(spec->joined & 1 << k))
+			continue;
+		const char *cid = spec->join_cid[k];
+		struct container *t = container_get(cid[0] ? cid : NULL);
+		if (!t || t->exited) {
+			close_ns(ns);
+			return fail("nsjoin=%s: container %s %s", ns_name(k), cid[0] ? cid : "(without cid)", t ? "has stopped" : "does not exist");
+		}
+		if (!(t->own & 1 << k))
+			continue;
+		int one[NS_KINDS] = { -1, -1, -1, -1, -1, -1 };
+		if (open_ns(t, 1 << k, one) < 0) {
+			close_ns(ns);
+			return -1;
+		}
+		ns[k] = one[k];
+		*own |= 1 << k;
+	}
+	return 0;
+}
+
+/* create: the VM's part, the container's cgroup, then its init process (in a new mount namespace,
+ * the namespaces of its own and those it joins), blocked before execve. */
 int container_create(const struct create_req *r)
 {
 	const char *id = r->cid ? r->cid : "";
@@ -103,12 +151,14 @@ int container_create(const struct create_req *r)
 		return -1;
 	if (s == &io)
 		chan_catch_up(s); /* frames the host sent before: "no process yet" (io and ctl are not ordered) */
-	int pid = -1, cg = vm_setup(r) < 0 ? -1 : cgroup_create(slot, &r->cg);
+	int pid = -1, own = r->ns.fresh, ns[NS_KINDS] = { -1, -1, -1, -1, -1, -1 };
+	int cg = vm_setup(r) < 0 || joined_ns(&r->ns, ns, &own) < 0 ? -1 : cgroup_create(slot, &r->cg);
 	if (cg >= 0) {
-		struct launch l = { .proc = &r->proc, .barrier = 1, .create = r, .new_pidns = r->pidns,
-				    .cg_fd = cg, .ns_pid = -1, .ns_mnt = -1, .ns_cgroup = -1 };
+		struct launch l = { .proc = &r->proc, .barrier = 1, .create = r, .fresh = r->ns.fresh, .cg_fd = cg };
+		memcpy(l.ns, ns, sizeof ns);
 		pid = proc_spawn(&l, s);
 	}
+	close_ns(ns);
 	if (pid < 0) {
 		if (cg >= 0) {
 			close(cg);
@@ -122,7 +172,7 @@ int container_create(const struct create_req *r)
 	memset(c, 0, sizeof *c);
 	c->slot = slot;
 	c->status = C_CREATED;
-	c->pidns = r->pidns;
+	c->own = own;
 	c->pid = pid;
 	c->init = s;
 	c->cg_fd = cg;
@@ -249,27 +299,14 @@ int container_delete(struct container *c)
 	return 0;
 }
 
-/* exec: a process in the init's PID (if its own), mount and cgroup namespaces and its cgroup. */
+/* exec: a process in the init's mount namespace, its other namespaces that are not the VM's, and its cgroup. */
 int container_exec(struct container *c, const struct proc_spec *p, struct sess *s)
 {
-	static const char *const kinds[3] = { "pid", "mnt", "cgroup" };
-	int ns[3] = { -1, -1, -1 }, pid = -1;
-	for (int i = 0; i < 3; i++) {
-		char path[64];
-		if (i == 0 && !c->pidns)
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)c->pid, kinds[i]);
-		if ((ns[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-			fail("%s: its init process is gone (%s namespace: %s)", name(c), kinds[i], strerror(errno));
-			goto out;
-		}
-	}
-	struct launch l = { .proc = p, .cg_fd = c->cg_fd, .ns_pid = ns[0], .ns_mnt = ns[1], .ns_cgroup = ns[2] };
-	pid = proc_spawn(&l, s);
-out:
-	for (int i = 0; i < 3; i++)
-		if (ns[i] >= 0)
-			close(ns[i]);
+	struct launch l = { .proc = p, .cg_fd = c->cg_fd, .ns = { -1, -1, -1, -1, -1, -1 } };
+	if (open_ns(c, c->own | 1 << NS_MNT, l.ns) < 0)
+		return -1;
+	int pid = proc_spawn(&l, s);
+	close_ns(l.ns);
 	return pid;
 }
 

@@ -155,6 +155,12 @@ static void handle_frame(struct sess *s, int type, const unsigned char *p, uint3
 			return;
 		}
 		break;
+	case RIND_F_ONLCR:
+		if (len == 4) {
+			pty_onlcr(s, le32(p) != 0);
+			return;
+		}
+		break;
 	case RIND_F_EXIT_ACK:
 		if (!len) {
 			s->acked = 1;

@@ -15,7 +15,7 @@
 /* the keys that may appear once, per verb */
 #define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal", "cap_bounding", "cap_effective", "cap_permitted", \
 	"cap_inheritable", "cap_ambient", "nnp", "seccomp", "seccomp_flags", "oom_score_adj"
-static const char *const create_once[] = { PROC_ONCE, "cid", "port", "pidns", "share", "rootfs", "readonly",
+static const char *const create_once[] = { PROC_ONCE, "cid", "port", "share", "rootfs", "readonly",
 					   "hostname", "seed", "time", "rootfs_propagation", NULL };
 static const char *const exec_once[] = { PROC_ONCE, "cid", "port", NULL };
 static const char *const signal_once[] = { "cid", "signo", "all", NULL };
@@ -293,6 +293,8 @@ static int create_key(struct create_req *r, const char *k, char *val)
 {
 	long long v;
 	int t = cgspec_key(&r->cg, k, val);
+	if (!t)
+		t = nsspec_key(&r->ns, k, val);
 	if (t)
 		return t < 0 ? -1 : 0;
 	if (!strcmp(k, "cid"))
@@ -330,10 +332,10 @@ static int create_key(struct create_req *r, const char *k, char *val)
 	else if (!strcmp(k, "rootfs_propagation")) {
 		if (propagation_parse(val, &r->root_prop))
 			return fail("bad rootfs_propagation: %.64s", val);
-	} else if (!strcmp(k, "readonly") || !strcmp(k, "pidns")) {
+	} else if (!strcmp(k, "readonly")) {
 		if (parse_num(val, 0, 1, &v))
 			return fail("bad %s: %.64s", k, val);
-		*(k[0] == 'r' ? &r->readonly : &r->pidns) = v;
+		r->readonly = v;
 	} else
 		return unknown(k);
 	return 0;
@@ -342,7 +344,7 @@ static int create_key(struct create_req *r, const char *k, char *val)
 int parse_create(char **kv, size_t n, struct create_req *r)
 {
 	memset(r, 0, sizeof *r);
-	r->port = r->pidns = -1;
+	r->port = -1;
 	if (refuse_dups(kv, n, create_once) < 0 || refuse_dups(kv, n, cg_keys) < 0 || create_alloc(r, n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -355,9 +357,7 @@ int parse_create(char **kv, size_t n, struct create_req *r)
 		return fail("create needs share= and rootfs=");
 	if (!r->proc.nargs)
 		return fail("create needs at least one arg=");
-	if (r->pidns < 0)
-		r->pidns = r->cid != NULL;
-	if (sec_check(&r->proc.sec) < 0)
+	if (sec_check(&r->proc.sec) < 0 || nsspec_check(&r->ns) < 0)
 		return -1;
 	return cgspec_check(&r->cg);
 }

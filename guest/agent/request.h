@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include "cgspec.h"
 #include "secspec.h"
+#include "nsspec.h"
 
 #define MAX_GIDS 4096   /* entries of gids= */
 
@@ -31,8 +32,8 @@ struct proc_spec {
 struct create_req {
 	const char *cid;        /* NULL: absent */
 	int port;               /* the exec port carrying its stdio; -1: rind.io */
-	int pidns;              /* 1: a PID namespace of its own, 0: the VM's (default: 1 with cid=, else 0) */
-	const char *share, *rootfs, *hostname;
+	const char *share, *rootfs, *hostname; /* hostname: set in its UTS namespace (its own or joined) */
+	struct ns_spec ns;      /* its namespaces beyond the mount namespace (default: the VM's) */
 	int readonly;
 	struct cg_spec cg;      /* its cgroup's limits */
 	struct proc_spec proc;

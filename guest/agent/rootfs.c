@@ -22,6 +22,7 @@
 /* the paths a container's root is built from: fs->share (the VM's share) and fs->root */
 struct rootfs {
 	const char *share, *root;
+	int cg_own_dir;         /* a cgroup mount binds the container's cgroup directory (no cgroup namespace of its own) */
 };
 
 static int resolve(const struct rootfs *fs, const char *path, int mk, char *out, size_t outlen)
@@ -59,13 +60,35 @@ static int bind_mount(const struct rootfs *fs, const struct mount_entry *m, cons
 	return 0;
 }
 
-/* A filesystem mount; cgroup v1 hierarchies mean nothing inside the VM: it gets cgroup2, which
- * (mounted in the container's cgroup namespace) shows the container's own cgroup as its root. */
+/* The container's cgroup directory as the agent's cgroup2 mount shows it ("/sys/fs/cgroup/c3"). */
+static int own_cgroup_dir(char *out, size_t len)
+{
+	char b[256];
+	ssize_t n = read_small(AT_FDCWD, "/proc/self/cgroup", b, sizeof b);
+	char *nl = n > 4 && !strncmp(b, "0::/", 4) ? strchr(b, '\n') : NULL;
+	if (!nl)
+		return fail("/proc/self/cgroup: not a cgroup v2 path");
+	*nl = 0;
+	snprintf(out, len, "/sys/fs/cgroup%s", b + 3);
+	return 0;
+}
+
+/* A filesystem mount. cgroup v1 hierarchies mean nothing inside the VM: a cgroup mount is cgroup2,
+ * which in the container's own cgroup namespace shows its cgroup as the root; without one, its
+ * cgroup's directory is bound there instead (runc's way), so it sees its own cgroup either way. */
 static int fs_mount(const struct rootfs *fs, const struct mount_entry *m, const struct mount_opts *o, char *target)
 {
-	int cg = !strcmp(m->type, "cgroup");
+	int cg = !strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2");
+	char dir[PATH_MAX];
 	if (resolve(fs, m->dest, MK_DIR, target, PATH_MAX))
 		return -1;
+	if (cg && fs->cg_own_dir) {
+		if (own_cgroup_dir(dir, sizeof dir) < 0)
+			return -1;
+		if (mount(dir, target, NULL, MS_BIND, NULL) < 0 || mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | o->flags, NULL) < 0)
+			return fail("mount %s (its cgroup %s): %s", m->dest, dir, strerror(errno));
+		return 0;
+	}
 	if (mount(m->source, target, cg ? "cgroup2" : m->type, o->flags, cg || !o->data[0] ? NULL : o->data) < 0)
 		return fail("mount %s (%s): %s", m->dest, m->type, strerror(errno));
 	return 0;
@@ -256,7 +279,7 @@ static int pivot(const char *root)
  * (nothing propagates back: it is made private first), and pivots into it. */
 int rootfs_enter(const struct create_req *r)
 {
-	struct rootfs fs = { SHARE_DIR, ROOT_DIR };
+	struct rootfs fs = { SHARE_DIR, ROOT_DIR, !((r->ns.fresh | r->ns.joined) & 1 << NS_CGROUP) };
 	char src[PATH_MAX];
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return fail("make the mount namespace private: %s", strerror(errno));

@@ -42,10 +42,29 @@ static ssize_t report_msg(int sock, char *b, size_t len, int *fd)
 	return n;
 }
 
-/* Reads the child's report: messages of REPORT_PTY (with the pty master, to *master), then
- * "\0" once it is ready (barrier), or its error text; without a barrier EOF at its execve.
- * 0 when it is ready, -1 with err_msg set. */
-static int read_report(int sock, int barrier, int *master)
+/* Writes the id maps of the child's new user namespace (the agent may map any ids: it has
+ * CAP_SETUID and CAP_SETGID where the namespace was made). */
+static int write_maps(pid_t pid, const struct ns_spec *ns)
+{
+	for (int g = 0; g < 2; g++) {
+		char path[64], text[NS_MAP_TEXT];
+		int len = idmap_text(g ? ns->gid : ns->uid, g ? ns->ngid : ns->nuid, text, sizeof text);
+		snprintf(path, sizeof path, "/proc/%d/%s_map", (int)pid, g ? "gid" : "uid");
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 || len < 0 ? -1 : write(fd, text, len);
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (n != len)
+			return fail("user namespace %s mappings: %s", g ? "gid" : "uid", strerror(e));
+	}
+	return 0;
+}
+
+/* Reads the child's report: messages of REPORT_PTY (with the pty master, to *master) and
+ * REPORT_USERNS (its id maps written, then one byte back), then "\0" once it is ready (barrier),
+ * or its error text; without a barrier EOF at its execve. 0 when it is ready, -1 with err_msg set. */
+static int read_report(int sock, const struct launch *l, pid_t pid, int *master)
 {
 	char b[sizeof err_msg];
 	int64_t end = now_ms() + SETUP_MS;
@@ -61,9 +80,16 @@ static int read_report(int sock, int barrier, int *master)
 			return fail("process setup: %s", strerror(errno));
 		if (n == 1 && b[0] == REPORT_PTY)
 			continue;
+		if (n == 1 && b[0] == REPORT_USERNS && l->create) {
+			if (write_maps(pid, &l->create->ns) < 0)
+				return -1;
+			if (send(sock, "u", 1, MSG_NOSIGNAL) != 1)
+				return fail("process setup: %s", strerror(errno));
+			continue;
+		}
 		if (n == 0)
-			return barrier ? fail("process setup failed") : 0;
-		if (barrier && n == 1 && b[0] == 0)
+			return l->barrier ? fail("process setup failed") : 0;
+		if (l->barrier && n == 1 && b[0] == 0)
 			return 0;
 		b[n] = 0;
 		return fail("%s", b);
@@ -104,6 +130,20 @@ static _Noreturn void in_child(const struct launch *l, struct fds *f)
 	child_run(l, stdio, f->report[1], f->go[0]);
 }
 
+/* The engine set (on) or cleared ONLCR on the console socket's pty, which only relays bytes:
+ * the process's pty, where the line discipline is, does the same (runc has one pty, so an engine's
+ * ClearONLCR reaches the process's). Remembered for a pty not made yet. */
+void pty_onlcr(struct sess *s, int on)
+{
+	struct termios t;
+	s->onlcr = on ? 2 : 1;
+	if (!s->pty || s->out_fd < 0 || tcgetattr(s->out_fd, &t) < 0)
+		return;
+	t.c_oflag = on ? t.c_oflag | ONLCR : t.c_oflag & ~(tcflag_t)ONLCR;
+	if (tcsetattr(s->out_fd, TCSANOW, &t) < 0)
+		logmsg("%s: ONLCR on the pty: %s", s->name, strerror(errno));
+}
+
 /* Hands the agent's ends to the session; the rest are closed. */
 static void take_fds(struct sess *s, struct fds *f, int master)
 {
@@ -116,6 +156,8 @@ static void take_fds(struct sess *s, struct fds *f, int master)
 		struct winsize ws = { .ws_row = s->rows, .ws_col = s->cols };
 		if (ws.ws_row || ws.ws_col)
 			ioctl(master, TIOCSWINSZ, &ws);
+		if (s->onlcr)
+			pty_onlcr(s, s->onlcr == 2);
 	} else {
 		s->in_fd = f->in[1], s->out_fd = f->out[0], s->err_fd = f->err[0];
 		f->in[1] = f->out[0] = f->err[0] = -1;
@@ -133,17 +175,17 @@ static int own_pidns(void)
 	return fd;
 }
 
-/* fork(), the child in a new PID namespace (its PID 1) or in the one ns_pid names. The agent
+/* fork(), the child in a new PID namespace (its PID 1) or in the one l->ns names. The agent
  * changes only the namespace of its next child, and changes it back at once. */
 static pid_t fork_in(const struct launch *l)
 {
-	int other = l->new_pidns || l->ns_pid >= 0;
+	int fresh = l->fresh & 1 << NS_PID, join = l->ns[NS_PID] >= 0, other = fresh || join;
 	if (other && own_pidns() < 0)
 		return -1;
-	if (l->new_pidns && unshare(CLONE_NEWPID) < 0)
+	if (fresh && unshare(CLONE_NEWPID) < 0)
 		return fail("new PID namespace: %s", strerror(errno));
-	if (l->ns_pid >= 0 && setns(l->ns_pid, CLONE_NEWPID) < 0)
-		return fail("join the container's PID namespace: %s", strerror(errno));
+	if (join && setns(l->ns[NS_PID], CLONE_NEWPID) < 0)
+		return fail("join the PID namespace: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid == 0)
 		return 0;
@@ -151,7 +193,7 @@ static pid_t fork_in(const struct launch *l)
 	if (other && setns(own_pidns(), CLONE_NEWPID) < 0)
 		fatal("back to the agent's PID namespace: %s", strerror(errno));
 	if (pid < 0)
-		return fail("fork: %s", e == ENOMEM && l->ns_pid >= 0 ? "the container's PID namespace is ending" : strerror(e));
+		return fail("fork: %s", e == ENOMEM && join ? "the PID namespace it joins is ending" : strerror(e));
 	return pid;
 }
 
@@ -174,7 +216,7 @@ int proc_spawn(const struct launch *l, struct sess *s)
 	}
 	close(f.report[1]), close(f.go[0]), close(f.in[0]), close(f.out[1]), close(f.err[1]);
 	f.report[1] = f.go[0] = f.in[0] = f.out[1] = f.err[1] = -1;
-	if (read_report(f.report[0], l->barrier, &master) < 0 || (l->proc->terminal && master < 0 && fail("no pty from the process") < 0)) {
+	if (read_report(f.report[0], l, pid, &master) < 0 || (l->proc->terminal && master < 0 && fail("no pty from the process") < 0)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close_fds(&f);

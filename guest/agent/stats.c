@@ -9,10 +9,15 @@
 #include <unistd.h>
 
 
+static unsigned long long meminfo(const char *text, const char *key);
+
 static void add_pid(pid_t pid, void *arg)
 {
+	static char b[8400];
 	(void)arg;
 	reply_add("pid=%d", (int)pid);
+	if (procs_describe(pid, b, sizeof b) == 0)
+		reply_add("proc=%s", b);
 }
 
 /* A container's processes are its cgroup's; before any container exists, the VM's. */
@@ -25,9 +30,16 @@ static long each_proc(const struct container *c, void (*fn)(pid_t, void *))
 	return cgroup_procs(i.cg_fd, fn, NULL);
 }
 
+/* pid= per process (the container's cgroup), with proc= (its ps columns) while it still exists; the clock
+ * and memory the columns are relative to */
 void stats_ps(const struct container *c)
 {
+	static char b[16384];
 	reply_begin("ok");
+	reply_add("hz=%ld", sysconf(_SC_CLK_TCK));
+	reply_add("uptime=%llu", procs_uptime_ticks());
+	if (read_small(AT_FDCWD, "/proc/meminfo", b, sizeof b) >= 0)
+		reply_add("mem_total=%llu", meminfo(b, "MemTotal:"));
 	each_proc(c, add_pid);
 }
 

@@ -8,7 +8,8 @@
  * lock on its fd 3, so it holds it for its whole life) and wait until it listens. KEY covers what a call's
  * meaning depends on besides argv/env/cwd: uid/gid, umask, namespaces, root directory, the build.
  * Anything that keeps us from a daemon before it took the call (ACK) falls back to the Node CLI
- * (bin/rind-node), as does RIND_NO_DAEMON=1; after ACK a lost daemon is one error line and exit 1. */
+ * (bin/rind-node), as does RIND_NO_DAEMON=1; after ACK a lost daemon is one error line and exit 255.
+ * Our own failures exit 255 (runc's code for the runtime's errors); 0..255 otherwise is the call's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +45,8 @@
 #define LAUNCH_TIMEOUT_MS 20000
 #define CONNECT_TIMEOUT_MS 20000
 #define MAX_CHILDREN 16
+#define EXIT_RIND_FAILURE 1   /* the runtime failed (not the workload): runc's code, as the Node CLI's RindError */
+#define EXIT_EXEC_FAILURE 255 /* the same for `exec`, whose other codes are the process's (runc's too) */
 
 extern char **environ;
 
@@ -51,6 +54,22 @@ static char root[PATH_MAX], sock_path[PATH_MAX], lock_path[PATH_MAX], log_path[P
 static char **g_argv;
 
 static void reset_signals(void);
+
+/* runc's code for the runtime's own failure: 255 for `exec` (its other codes are the process's), else 1.
+ * The verb is the first word after the global options (those that take a value skip it). */
+static int failure_code(void)
+{
+	static const char *const valued[] = { "--root", "--log", "--log-format", "--accel", "--criu", "--rootless", NULL };
+	for (int i = 1; g_argv[i]; i++) {
+		const char *a = g_argv[i];
+		if (a[0] != '-')
+			return strcmp(a, "exec") ? EXIT_RIND_FAILURE : EXIT_EXEC_FAILURE;
+		for (int v = 0; valued[v]; v++)
+			if (!strcmp(a, valued[v]) && g_argv[i + 1])
+				i++;
+	}
+	return EXIT_RIND_FAILURE;
+}
 
 /* ---------- fallback: the Node CLI ---------- */
 
@@ -70,7 +89,7 @@ static void fallback(void)
 		execvp("node", a);
 	}
 	fprintf(stderr, "rind: cannot run the Node CLI (%s, %s): %s\n", RIND_NODE, NODE_CLI, strerror(errno));
-	exit(127);
+	exit(failure_code());
 }
 
 /* ---------- small helpers ---------- */
@@ -486,7 +505,7 @@ enum { RETRY = -2 };
 static void lost(const char *why)
 {
 	fprintf(stderr, "rind: lost the rind daemon during the call (%s); its log: %s\n", why, log_path);
-	exit(1);
+	exit(failure_code());
 }
 
 /* Runs the call on connection s; returns RETRY when the daemon did not take it, else never returns. */

@@ -24,6 +24,7 @@
 #define MIN_READ 512                 /* read input only with at least this much room */
 #define EXIT_GRACE_MS 5000           /* after EXIT: how long QEMU may take to power off */
 #define EXEC_ACK_MS 1000             /* exec mode, after EXIT: how long sending EXIT_ACK may take */
+#define ONLCR_POLL_MS 20             /* console, before any output: how often the engine's ONLCR is looked at */
 
 static uint8_t inbuf[IN_CAP];
 static uint8_t outbuf[OUT_CAP];
@@ -31,6 +32,8 @@ static size_t out_off, out_len;      /* pending: outbuf[out_off .. out_off+out_l
 static uint64_t pend_sigs;           /* bit n: SIGNAL n to send */
 static int pend_winsz, pend_ack, pend_eof;
 static int in_open = 1, sock_open = 1, guest_gone;
+static int onlcr_sent = 1;           /* the ONLCR the guest's pty has: a new pty's (set) until we send one */
+static int output_seen;              /* a STDOUT/STDERR byte came */
 static struct rind_fp fp;
 static long long deadline_ms = -1;
 
@@ -86,6 +89,7 @@ static void feed(const uint8_t *b, size_t n)
 		n -= used;
 		switch (ev.kind) {
 		case RIND_FP_EV_DATA:
+			output_seen = 1;
 			sink_write(ev.type == RIND_F_STDOUT ? to_out : to_err, ev.data, ev.len);
 			break;
 		case RIND_FP_EV_EXIT:
@@ -189,6 +193,13 @@ static void fill_out(void)
 		if (put_frame(RIND_F_STDIN, NULL, 0) < 0)
 			return;
 		hello_sent = 1;
+	}
+	int onlcr = tty_console_onlcr(); /* the engine's ClearONLCR, to the pty where the line discipline is */
+	if (onlcr >= 0 && onlcr != onlcr_sent) {
+		uint8_t b[4] = { (uint8_t)onlcr, 0, 0, 0 };
+		if (put_frame(RIND_F_ONLCR, b, 4) < 0)
+			return;
+		onlcr_sent = onlcr;
 	}
 	for (int s = 1; pend_sigs && s < 64; s++) {
 		if (!(pend_sigs & (1ull << s)))
@@ -371,6 +382,9 @@ void relay_run(void)
 			long long left = deadline_ms - mono_ms();
 			timeout = left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 		}
+		/* an engine clears ONLCR right after it gets the pty: notice it before the process writes */
+		if (S.mode == MODE_CONSOLE && !output_seen && !guest_gone && (timeout < 0 || timeout > ONLCR_POLL_MS))
+			timeout = ONLCR_POLL_MS;
 		int n = poll(p, 3, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

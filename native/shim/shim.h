@@ -105,5 +105,6 @@ int tty_console_setup(const char *sock_path, char *err, size_t errlen);
 int tty_inherit_setup(char *err, size_t errlen);
 void tty_restore(void);
 int tty_winsize(unsigned short *rows, unsigned short *cols);
+int tty_console_onlcr(void);
 
 #endif

@@ -1,5 +1,5 @@
-/* rind-shim: terminal modes: --console-socket (pty pair, master to the engine by SCM_RIGHTS, raw slave as
- * our ctty) and --tty (inherited fd 0/1, raw, restored); raw both: no second line discipline over the guest's. */
+/* rind-shim: terminal modes: --console-socket (pty pair, master to the engine by SCM_RIGHTS, raw slave as our
+ * ctty, its ONLCR mirrored to the guest's) and --tty (inherited fd 0/1, raw, restored): one line discipline, the guest's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +92,16 @@ void tty_restore(void)
 		return;
 	tcsetattr(S.raw_fd, TCSANOW, &S.raw_saved);
 	S.raw_fd = -1;
+}
+
+/* --console-socket: the ONLCR the engine leaves on our pty (1 as made; runc's engines clear it with
+ * ClearONLCR). Our pty is raw, so it is only a wish: relay.c sends it to the guest's pty. -1: no console. */
+int tty_console_onlcr(void)
+{
+	struct termios t;
+	if (S.mode != MODE_CONSOLE || S.out_fd < 0 || tcgetattr(S.out_fd, &t) < 0)
+		return -1;
+	return (t.c_oflag & ONLCR) != 0;
 }
 
 int tty_winsize(unsigned short *rows, unsigned short *cols)

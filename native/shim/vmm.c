@@ -80,6 +80,11 @@ static void vmm_child(char **argv, const struct shim_args *a, const struct child
 	setsid();
 	if (jail_apply(argv, a, err, sizeof err) < 0)
 		child_fail(f->errp, err, NULL);
+	/* the jail's change of uid cleared PDEATHSIG (prctl(2)): armed again, and the shim checked again */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(f->errp, "PR_SET_PDEATHSIG", strerror(errno));
+	if (!parent_alive(f->errp, parent))
+		_exit(127);
 	int errp = child_layout_fds(f, a->vmm_only);
 	char **qargv = argv + a->dashdash + 1, what[1024];
 	execv(qargv[0], qargv);

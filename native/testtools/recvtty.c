@@ -1,5 +1,6 @@
 /* Test tool standing in for an engine's console socket (like runc's recvtty): receives the pty
- * master over SCM_RIGHTS, sets a window size, then copies the terminal's output to stdout. */
+ * master over SCM_RIGHTS, sets a window size (with RECVTTY_CLEAR_ONLCR=1 also clears ONLCR, as
+ * runc's recvtty and `runc run` do), then copies the terminal's output to stdout. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,15 @@ int main(int argc, char **argv)
 	memcpy(&master, CMSG_DATA(cm), sizeof master);
 	struct winsize ws = { .ws_row = 33, .ws_col = 111 };
 	ioctl(master, TIOCSWINSZ, &ws);
+	const char *clear = getenv("RECVTTY_CLEAR_ONLCR");
+	if (clear && !strcmp(clear, "1")) {
+		struct termios t;
+		if (tcgetattr(master, &t) < 0)
+			return 2;
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(master, TCSANOW, &t) < 0)
+			return 2;
+	}
 	if (argc > 2) {
 		size_t n = strlen(argv[2]);
 		if (write(master, argv[2], n) != (ssize_t)n)

@@ -1,6 +1,6 @@
 // The runc-compatible subcommands: flags as runc spells them, mapped onto runtime/container and runtime/exec.
 // Unknown-but-harmless runc flags are accepted and ignored.
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
@@ -14,7 +14,7 @@ import { RindError } from '../util/errors.js';
 import { forwardSignalsTo } from '../host/proc.js';
 import { registerBench } from './bench.js';
 import { rindEnv } from '../util/env.js';
-import { callPath, callUptimeMs, currentCall, writeOut } from '../daemon/context.js';
+import { callEnv, callPath, callUptimeMs, currentCall, writeOut } from '../daemon/context.js';
 
 type Ctx = () => RuntimeContext;
 
@@ -22,7 +22,44 @@ function compatFlags(cmd: Command): Command {
   return cmd
     .option('--no-pivot', 'accepted for runc compatibility')
     .option('--no-new-keyring', 'accepted for runc compatibility')
-    .option('--preserve-fds <n>', 'accepted for runc compatibility (only 0 is supported)');
+    .option('--preserve-fds <n>', 'pass no host file descriptors (only 0: a VM cannot receive them)');
+}
+
+/** Whether `pid` is the process this call runs for: ours, or in the daemon the caller's client (bin/rind). */
+function isCaller(pid: number): boolean {
+  if (pid === process.pid) return true;
+  if (!currentCall()) return false;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'rind';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The systemd socket-activation fds runc would pass on (go-systemd's rule: LISTEN_FDS counts, LISTEN_PID
+ * must name the runtime itself; a LISTEN_FDS inherited from another process is not ours). 0 when none.
+ */
+export function listenFds(env: Readonly<Record<string, string | undefined>>, caller: (pid: number) => boolean = isCaller): number {
+  const n = Number(env.LISTEN_FDS);
+  const pid = Number(env.LISTEN_PID);
+  if (!env.LISTEN_FDS || !Number.isInteger(n) || n <= 0 || !Number.isInteger(pid) || pid <= 0) return 0;
+  return caller(pid) ? n : 0;
+}
+
+const NO_HOST_FDS = 'a VM cannot receive host file descriptors';
+
+/**
+ * runc hands the container fds 3..3+N-1 (--preserve-fds N) and, for create/run, systemd's LISTEN_FDS: a VM's
+ * process cannot hold a host fd, so anything but none is refused before anything starts.
+ */
+export function refuseHostFds(preserveFds: string | undefined, env: Readonly<Record<string, string | undefined>> | undefined, caller?: (pid: number) => boolean): void {
+  if (preserveFds !== undefined) {
+    if (!/^\d+$/.test(preserveFds)) throw new RindError(`--preserve-fds ${JSON.stringify(preserveFds)}: not a number of file descriptors`);
+    if (Number(preserveFds) > 0) throw new RindError(`--preserve-fds ${preserveFds}: ${NO_HOST_FDS} (only --preserve-fds 0 is supported)`);
+  }
+  const n = env ? listenFds(env, caller) : 0;
+  if (n > 0) throw new RindError(`LISTEN_FDS=${n} (socket activation): ${NO_HOST_FDS}; let the container open its own sockets, or unset LISTEN_FDS and LISTEN_PID`);
 }
 
 function print(obj: unknown): void {
@@ -45,7 +82,8 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       .option('--console-socket <path>', 'unix socket that receives the pty master'),
   )
     .argument('<id>')
-    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string }) => {
+    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; preserveFds?: string }) => {
+      refuseHostFds(o.preserveFds, callEnv());
       await (await lc()).createContainer(ctx(), { id, bundle: callPath(o.bundle), pidFile: callPath(o.pidFile), consoleSocket: o.consoleSocket });
     });
 
@@ -66,7 +104,8 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
       .option('--keep', 'do not delete the container after it exits'),
   )
     .argument('<id>')
-    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean; keep?: boolean }) => {
+    .action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string; detach?: boolean; keep?: boolean; preserveFds?: string }) => {
+      refuseHostFds(o.preserveFds, callEnv());
       const c = ctx();
       const cliMs = callUptimeMs(); // until the CLI got here: process start-up, or the daemon's dispatch
       const created = await (await lc()).createContainer(c, { id, bundle: callPath(o.bundle), pidFile: callPath(o.pidFile), consoleSocket: o.consoleSocket, foreground: !o.detach });
@@ -177,13 +216,14 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
     .option('--process-label <label>', 'accepted for runc compatibility')
     .option('--apparmor <profile>', 'accepted for runc compatibility')
     .option('-c, --cap <cap>', 'accepted for runc compatibility', collect, [])
-    .option('--preserve-fds <n>', 'accepted for runc compatibility')
+    .option('--preserve-fds <n>', 'pass no host file descriptors (only 0: a VM cannot receive them)')
     .option('--cgroup <path>', 'accepted for runc compatibility')
     .option('--ignore-paused', 'accepted for runc compatibility')
     .passThroughOptions()
     .argument('<id>')
     .argument('[command...]')
     .action(async (id: string, command: string[], o: Record<string, any>) => {
+      refuseHostFds(o.preserveFds as string | undefined, undefined); // runc's exec takes no LISTEN_FDS
       const code = await (await ex()).execInContainer(ctx(), {
         id,
         process: o.process ? (await ex()).parseProcessFile(callPath(o.process as string)) : undefined,
@@ -202,14 +242,18 @@ export function registerCommands(program: Command, ctx: Ctx, setExit: (code: num
 
   program
     .command('ps')
-    .description('list the processes of a container (guest pids)')
+    .description('list the processes of a container (guest pids): the table of `ps -ef` (or of the ps options given after the id), formatted from the guest\'s process facts')
     .option('-f, --format <format>', 'table or json', 'table')
+    .passThroughOptions()
     .argument('<id>')
-    .argument('[ps-args...]')
-    .action(async (id: string, _ps: string[], o: { format: string }) => {
-      const pids = await (await ex()).containerPids(ctx(), id);
-      if (o.format === 'json') writeOut(`${JSON.stringify(pids)}\n`);
-      else writeOut(['PID', ...pids.map(String)].join('\n') + '\n');
+    .argument('[ps-options...]')
+    .action(async (id: string, psArgs: string[], o: { format: string }) => {
+      if (o.format !== 'table' && o.format !== 'json') throw new RindError(`invalid format option ${o.format}: use table or json`);
+      const { psColumns, formatPs } = await import('./ps.js');
+      const cols = o.format === 'table' ? psColumns(psArgs) : []; // bad ps options fail before the guest is asked
+      const procs = await (await ex()).containerProcesses(ctx(), id);
+      if (o.format === 'json') writeOut(`${JSON.stringify(procs.pids)}\n`);
+      else writeOut(formatPs(cols, procs, Date.now()));
     });
 
   program

@@ -1,13 +1,13 @@
 // rind's command line: runc's contract (global flags, subcommands, exit codes) for engines and users.
 // Parses flags, builds the runtime context and dispatches; every failure becomes one logged line.
 import { Command, Option, CommanderError } from 'commander';
-import { RindError } from '../util/errors.js';
+import { EXIT_EXEC_FAILURE, EXIT_RIND_FAILURE, RindError } from '../util/errors.js';
 import { Logger, type LogFormat } from '../util/log.js';
 import { StateStore } from '../oci/state.js';
 import { parseAccelChoice } from '../runtime/accel.js';
 import { rindEnv } from '../util/env.js';
 import type { RuntimeContext } from '../runtime/context.js';
-import { callPath, writeErr, writeOut } from '../daemon/context.js';
+import { callPath, callUptimeMs, currentCall, writeErr, writeOut } from '../daemon/context.js';
 import { registerCommands } from './commands.js';
 
 export const VERSION = '0.1.0';
@@ -33,6 +33,7 @@ const loggerFor = (o: GlobalOpts): Logger => new Logger({ file: callPath(o.log),
  */
 export async function main(argv: string[]): Promise<number> {
   let logger = new Logger({ format: 'text', debug: false });
+  let verb = 'rind';
   const program = new Command('rind')
     .description('OCI runtime that runs each container in its own QEMU microVM')
     .option('--root <dir>', 'root directory for container state', '/run/rind')
@@ -47,8 +48,11 @@ export async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => writeOut(s), writeErr: (s) => writeErr(s) })
-    .hook('preAction', (cmd) => {
+    .hook('preAction', (cmd, action) => {
       logger = loggerFor(cmd.opts() as GlobalOpts);
+      verb = action.name();
+      // runc's --debug: every verb says what it was asked (its steps follow from runtime/)
+      if (logger.debugging) logger.debug(`${verb}: called`, { args: action.args, root: callPath((cmd.opts() as GlobalOpts).root), daemon: Boolean(currentCall()) });
     });
   let exitCode = 0;
   registerCommands(program, () => contextFrom(program.opts() as GlobalOpts, logger), (code) => (exitCode = code));
@@ -64,13 +68,16 @@ export async function main(argv: string[]): Promise<number> {
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
+    if (logger.debugging) logger.debug(`${verb}: done`, { exit: exitCode, ms: Math.round(callUptimeMs()) });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    // usage errors (commander printed them) and rind's own failures exit as runc's do (1; exec: 255); help and --version 0
+    const failed = verb === 'exec' ? EXIT_EXEC_FAILURE : EXIT_RIND_FAILURE;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : failed;
     const msg = e instanceof RindError ? e.message : `internal error: ${(e as Error).message ?? String(e)}`;
     logger.error(msg);
     if (logger.hasFile) writeErr(`rind: ${msg}\n`);
     if (!(e instanceof RindError) && (program.opts() as GlobalOpts).debug) writeErr(`${(e as Error).stack}\n`);
-    return e instanceof RindError ? e.exitCode : 1;
+    return e instanceof RindError && e.exitCode !== EXIT_RIND_FAILURE ? e.exitCode : failed;
   }
 }

@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { main } from '../cli/main.js';
+import { EXIT_RIND_FAILURE } from '../util/errors.js';
 import { runInCall, type CallContext, type ClientChild } from './context.js';
 import {
   FrameReader, ProtocolError, T, decodeIdInt, decodeReady, decodeRequest, encodeAck, encodeExit, encodeSpawn, exitFromWaitStatus, frame,
@@ -139,7 +140,7 @@ export class Session {
       code = await runInCall(call, () => main(r.argv));
     } catch (e) {
       this.log(`call ${JSON.stringify(r.argv.slice(0, 6))} failed: ${(e as Error).stack ?? String(e)}`);
-      code = 1;
+      code = EXIT_RIND_FAILURE;
     }
     if (this.gone) return;
     this.send(encodeExit(code));

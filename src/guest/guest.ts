@@ -21,6 +21,41 @@ export interface GuestCapabilities {
   pods: boolean;
 }
 
+/** One guest process, with what `ps` columns are made of (guest pids, ticks of the guest's clock). */
+export interface GuestProcess {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** the controlling terminal's device number (0: none) */
+  ttyNr: number;
+  tpgid: number;
+  state: string;
+  uid: number;
+  gid: number;
+  /** user + system CPU time, clock ticks */
+  cpuTicks: number;
+  nice: number;
+  threads: number;
+  /** clock ticks since the guest booted */
+  startTicks: number;
+  vszBytes: number;
+  rssBytes: number;
+  comm: string;
+  /** the command line, arguments joined by spaces ('' for a process without one) */
+  args: string;
+}
+
+/** A container's processes: its pids (its cgroup) and, for those still there, their facts. */
+export interface GuestProcs {
+  pids: number[];
+  procs: GuestProcess[];
+  /** clock ticks per second, the guest's clock now (ticks since boot), its RAM */
+  hz: number;
+  uptimeTicks: number;
+  memTotalBytes: number;
+}
+
 /** The VM a sandbox needs, before the guest kind turns it into a plan. */
 export interface VmShape {
   accel: Accel;
@@ -80,7 +115,7 @@ export interface GuestKind {
   /** plan of a booted VM; `template` plans keep only what clones share (no taps, io on a socket) */
   plan(shape: VmShape, variant?: { template?: { dir: string }; clone?: { ram: string } }): LaunchPlan;
   /** what a container needs from the host and tells the guest (pure apart from stat'ing bind sources) */
-  prepare(spec: RunnableSpec, bundleDir: string, rootfs: string): PreparedContainer;
+  prepare(spec: RunnableSpec, bundleDir: string, rootfs: string, joins?: NsJoin[]): PreparedContainer;
   /** waits until the guest can take its container */
   ready(ch: GuestChannel, deadline: number, exited: Promise<unknown>): Promise<ReadyGuest>;
   /** `cid` names a pod member; undefined is the sandbox's own container */
@@ -90,7 +125,7 @@ export interface GuestKind {
   exec(ch: GuestChannel, cid: string | undefined, port: number, proc: ProcessSpec, spec?: RunnableSpec): Promise<void>;
   /** exec ports a VM of this kind has (exec sessions and pod members share them) */
   readonly execPorts: number;
-  ps(ch: GuestChannel, cid?: string): Promise<number[]>;
+  ps(ch: GuestChannel, cid?: string): Promise<GuestProcs>;
   stats(ch: GuestChannel, cid?: string): Promise<GuestStats>;
   /** pod members: a container added to a running sandbox, its stdio on exec port `port` */
   createMember(ch: GuestChannel, cid: string, port: number, c: PreparedContainer): Promise<void>;
@@ -99,7 +134,13 @@ export interface GuestKind {
   /** changes a running container's limits in the guest (`rind update`); returns what it could not apply */
   update(ch: GuestChannel, cid: string | undefined, resources: Record<string, unknown>): Promise<string[]>;
   /** host binds of a member live under this share prefix (`c/<cid>`) */
-  prepareMember(spec: RunnableSpec, bundleDir: string, rootfs: string, cid: string): PreparedContainer;
+  prepareMember(spec: RunnableSpec, bundleDir: string, rootfs: string, cid: string, joins?: NsJoin[]): PreparedContainer;
+}
+
+/** A namespace a new container joins: that of another container in the same VM ('' = the sandbox's own container). */
+export interface NsJoin {
+  type: 'pid' | 'ipc' | 'uts' | 'cgroup' | 'user';
+  cid: string;
 }
 
 /** One clear line when a kind lacks something, instead of a hang or a generic failure. */

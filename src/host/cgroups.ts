@@ -1,7 +1,8 @@
 // Places a container's host processes (shim + QEMU) in the spec's cgroupsPath for accounting.
-// Handles cgroup v2 (unified) and v1 (one directory per controller); best effort, never fatal.
+// Handles cgroup v2 (unified) and v1 (one directory per controller); best effort, never fatal, except a frozen cgroup (refused).
 import { existsSync, mkdirSync, rmdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { RindError } from '../util/errors.js';
 
 const ROOT = '/sys/fs/cgroup';
 const V1_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'blkio'];
@@ -23,8 +24,47 @@ export function normalizeCgroupPath(cgroupsPath: string | undefined, id: string)
   return `/${clean}`;
 }
 
-/** Creates the cgroup dirs; returns the cgroup.procs files the shim must join. */
+function readTrim(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the cgroup at `path` (or the nearest ancestor that exists) freezes whatever joins it, or undefined: v2 `cgroup.freeze`
+ * of it or of an ancestor, v1 `freezer.state` (FROZEN or FREEZING; it reflects the ancestors). `root` is for tests.
+ */
+export function frozenCgroup(path: string, root = ROOT, v2 = isCgroupV2()): string | undefined {
+  if (v2) {
+    for (let dir = join(root, path); dir.startsWith(root) && dir !== root; dir = dirname(dir)) {
+      if (readTrim(join(dir, 'cgroup.freeze')) === '1') return `${join(dir, 'cgroup.freeze')} is 1`;
+    }
+    return undefined;
+  }
+  if (!existsSync(join(root, 'freezer'))) return undefined;
+  const hierarchy = realpathSync(join(root, 'freezer'));
+  for (let dir = join(hierarchy, path); dir.startsWith(hierarchy) && dir !== hierarchy; dir = dirname(dir)) {
+    const state = readTrim(join(dir, 'freezer.state'));
+    if (state === undefined) continue;
+    return state === 'THAWED' ? undefined : `${join(dir, 'freezer.state')} is ${state}`;
+  }
+  return undefined;
+}
+
+/**
+ * runc's rule: a frozen cgroup is refused up front. The shim joining it would freeze at once (and under cgroup v1 not
+ * even SIGKILL would end it until the cgroup is thawed), so create would wait for a VM that never starts.
+ */
+export function assertNotFrozen(path: string): void {
+  const why = frozenCgroup(path);
+  if (why) throw new RindError(`container's cgroup ${path} is frozen (${why}): its VM could not run there; thaw it first`);
+}
+
+/** Creates the cgroup dirs; returns the cgroup.procs files the shim must join. A frozen cgroup is refused first. */
 export function prepareCgroups(path: string): { dirs: string[]; procsFiles: string[] } {
+  assertNotFrozen(path);
   const dirs: string[] = [];
   const procsFiles: string[] = [];
   const v2 = isCgroupV2();

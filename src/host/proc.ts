@@ -44,6 +44,7 @@ export function processStartTime(pid: number): number | undefined {
   return p && p.state !== 'Z' && p.state !== 'X' ? p.startTime : undefined;
 }
 
+/** Whether something runs at `pid` (and, when `startTime` is given, whether it is that process). */
 export function isAlive(pid: number | undefined, startTime?: number): boolean {
   if (!pid || pid <= 0) return false;
   const st = processStartTime(pid);
@@ -51,6 +52,23 @@ export function isAlive(pid: number | undefined, startTime?: number): boolean {
   return startTime === undefined || st === startTime;
 }
 
+/**
+ * Whether a pid rind recorded still names the process it recorded: alive, with the start time read
+ * when it was spawned. A pid recorded without a start time is never taken for it (it may be reused).
+ */
+export function isSameProcess(pid: number | undefined, startTime: number | undefined): boolean {
+  return startTime !== undefined && isAlive(pid, startTime);
+}
+
+/**
+ * Signals a pid rind stored (a shim's, from a state file) only if it is still that process: the start
+ * time is compared right before kill(2). Without a recorded start time nothing is signalled.
+ */
+export function signalRecorded(pid: number | undefined, startTime: number | undefined, signal: NodeJS.Signals | number): boolean {
+  return startTime !== undefined && signalProcess(pid, signal, startTime);
+}
+
+/** Signals a pid; with `startTime`, only that process. Stored pids go through signalRecorded. */
 export function signalProcess(pid: number | undefined, signal: NodeJS.Signals | number, startTime?: number): boolean {
   if (!isAlive(pid, startTime)) return false;
   try {
@@ -73,6 +91,6 @@ export async function waitGone(pid: number | undefined, startTime: number | unde
 /** Signals a foreground `run`/`exec` passes on to the shim (which forwards them to the guest). */
 const FORWARDED: NodeJS.Signals[] = [...RIND_FWD_SIGNALS, 'SIGWINCH'];
 
-export function forwardSignalsTo(pid: number, startTime?: number): void {
-  for (const s of FORWARDED) process.on(s, () => signalProcess(pid, s, startTime));
+export function forwardSignalsTo(pid: number, startTime: number | undefined): void {
+  for (const s of FORWARDED) process.on(s, () => signalRecorded(pid, startTime, s));
 }

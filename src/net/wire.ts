@@ -13,7 +13,9 @@ export function inNetns(netns: string, cmd: string[], input?: string): string {
     return execFileSync('nsenter', [`--net=${netns}`, ...cmd], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new RindError(`network: ${cmd.slice(0, 3).join(' ')} in ${netns} failed: ${(err.stderr || err.message).trim().split('\n')[0]}`);
+    const why = (err.stderr || err.message).trim().split('\n')[0];
+    const hint = /reassociate .*Invalid argument/.test(why) ? ` (${netns} is not a network namespace)` : '';
+    throw new RindError(`network: ${cmd.slice(0, 3).join(' ')} in ${netns} failed: ${why}${hint}`);
   }
 }
 

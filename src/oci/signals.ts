@@ -9,7 +9,7 @@ export function parseSignal(input: string | undefined): number {
   const raw = (input ?? 'SIGTERM').trim();
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n >= 1 && n <= 64) return n;
+    if (n >= 0 && n <= 64) return n; // 0: "is it alive?" (runc takes any number)
     throw new RindError(`invalid signal: ${raw}`);
   }
   const upper = raw.toUpperCase();

@@ -1,10 +1,11 @@
-// Loads a bundle's config.json and validates it against the schema, failing with one line.
+// Loads a bundle's config.json and validates it against the schema and runc's rules (validate.ts), failing with one line.
 // Everything downstream may rely on the shape (and on process/root being present).
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve, isAbsolute } from 'node:path';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { SpecSchema, type Spec, type ProcessSpec } from './spec-schema.js';
 import { RindError } from '../util/errors.js';
+import { checkRootfs, checkSpec } from './validate.js';
 
 let checker: ReturnType<typeof TypeCompiler.Compile<typeof SpecSchema>> | undefined;
 
@@ -27,6 +28,11 @@ export function validateSpec(value: unknown, where = 'config.json'): RunnableSpe
   }
   if (!value.process) throw new RindError(`${where}: process is missing (process.args is required to create a container)`);
   if (!value.root) throw new RindError(`${where}: root is missing (root.path is required)`);
+  try {
+    checkSpec(value);
+  } catch (e) {
+    throw e instanceof RindError ? new RindError(`${where}: ${e.message}`) : e;
+  }
   return value as RunnableSpec;
 }
 
@@ -63,5 +69,6 @@ export function loadBundle(bundleDir: string): Bundle {
   } catch {
     throw new RindError(`bundle ${dir}: root.path ${rootfs} is not a directory`);
   }
+  checkRootfs(spec, dir);
   return { dir, spec, rootfs };
 }

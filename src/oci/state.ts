@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RindError } from '../util/errors.js';
-import { isAlive } from '../host/proc.js';
+import { isSameProcess } from '../host/proc.js';
 import { withFileLock } from '../host/lock.js';
 import { writeAtomic } from '../util/fs.js';
 import type { HooksSpec } from './spec-schema.js';
@@ -159,8 +159,9 @@ export class StateStore {
 
   status(record: ContainerRecord): Status {
     if (this.exitCode(record.id) !== undefined) return 'stopped';
-    if (record.status === 'creating') return isAlive(record.shimPid, record.shimStartTime) || !record.shimPid ? 'creating' : 'stopped';
-    if (!isAlive(record.shimPid, record.shimStartTime)) return 'stopped';
+    // the waitable pid must still be the shim recorded (start time): a reused pid is not the container
+    if (record.status === 'creating') return isSameProcess(record.shimPid, record.shimStartTime) || !record.shimPid ? 'creating' : 'stopped';
+    if (!isSameProcess(record.shimPid, record.shimStartTime)) return 'stopped';
     return record.status;
   }
 

@@ -1,5 +1,6 @@
 // The OCI verbs on a container inside a sandbox: create, start, kill, pause, delete, state, list.
 // A Podman/ctr container is a sandbox with exactly one container, made in one call; VM work is sandbox.ts's.
+import { resolveNamespaceJoins } from './ns-paths.js';
 import { resolve } from 'node:path';
 import { loadBundle, type Bundle } from '../oci/spec.js';
 import { validateId, type ContainerRecord, type Status } from '../oci/state.js';
@@ -63,9 +64,10 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
     return createInPod(ctx, req, id, bundle, terminal, role.sandbox);
   }
   const guest = guestKindFor(bundle.spec, bundle.rootfs);
-  const prepared = guest.prepare(bundle.spec, bundle.dir, bundle.rootfs);
+  const prepared = guest.prepare(bundle.spec, bundle.dir, bundle.rootfs, resolveNamespaceJoins(ctx, bundle.spec, undefined));
   if (prepared.notes?.length) ctx.log.warn(`not applied in the VM: ${prepared.notes.join('; ')}`, { id });
   const verdict = await chooseAccel(ctx);
+  ctx.log.debug('create: launching the VM', { id, bundle: bundle.dir, guest: guest.name, accel: verdict.accel, pod: role.role === 'sandbox' });
   return ctx.store.withLock(id, async () => {
     const record = reserveRecord(ctx, id, bundle, terminal, id);
     try {
@@ -75,9 +77,11 @@ export async function createContainer(ctx: RuntimeContext, req: CreateRequest): 
         onShim: (pid, startTime) => ctx.store.write(Object.assign(record, { shimPid: pid, shimStartTime: startTime })),
       });
       const t = Date.now();
+      ctx.log.debug('create: agent creates the container', { id, bootMs: sb.bootMs, kernel: sb.guest.kernelRelease });
       await sb.guest.create(prepared, sb.net);
       await createHooks(ctx, record);
       markCreated(ctx, record, req.pidFile, sb.shim.pid);
+      ctx.log.debug('create: created', { id, pid: sb.shim.pid, createMs: Date.now() - t });
       return { record, exited: sb.shim.exited, timings: { bootMs: sb.bootMs, createMs: Date.now() - t }, kernelRelease: sb.guest.kernelRelease };
     } catch (e) {
       await removeContainer(ctx, record);
@@ -115,6 +119,7 @@ async function createInPod(ctx: RuntimeContext, req: CreateRequest, id: string, 
     const record = reserveRecord(ctx, id, bundle, terminal, sandbox);
     try {
       const t = Date.now();
+      ctx.log.debug('create: a member of a running pod', { id, sandbox });
       const shim = await createMember(ctx, record, { id, sandbox, bundle, terminal, consoleSocket: req.consoleSocket, foreground: req.foreground });
       await createHooks(ctx, record);
       markCreated(ctx, record, req.pidFile, shim.pid);
@@ -145,6 +150,7 @@ export function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
       else killSandboxVm(sb);
       throw e;
     });
+    ctx.log.debug('start: agent starts the process', { id, sandbox: rec.sandbox });
     await guest.start(ch, memberCid(rec));
     rec.status = 'running';
     ctx.store.write(rec);
@@ -154,6 +160,7 @@ export function startContainer(ctx: RuntimeContext, id: string): Promise<void> {
 
 export function killContainer(ctx: RuntimeContext, id: string, signo: number, all: boolean): Promise<void> {
   return withContainer(ctx, id, async (rec, status) => {
+    ctx.log.debug('kill: signal', { id, signo, all, status });
     // runc: `kill --all` of a stopped container is fine (containerd's shim sends it after the init exits)
     if (status === 'stopped') {
       if (all) return;
@@ -184,6 +191,7 @@ export function pauseContainer(ctx: RuntimeContext, id: string, pause: boolean):
     if (pause && status !== 'running') throw new RindError(`cannot pause container ${id}: it is ${status}, not running`);
     if (!pause && status !== 'paused') throw new RindError(`cannot resume container ${id}: it is ${status}, not paused`);
     const cid = memberCid(rec);
+    ctx.log.debug(pause ? 'pause: freeze' : 'resume: thaw', { id, what: cid === undefined ? "the VM's vCPUs" : "the container's cgroup in the guest" });
     if (cid === undefined) await pauseSandbox(ctx, ctx.store.readSandbox(rec.sandbox), pause);
     else {
       const { guest, ch } = sandboxGuest(ctx, rec.sandbox);
@@ -197,6 +205,7 @@ export function pauseContainer(ctx: RuntimeContext, id: string, pause: boolean):
 export async function deleteContainer(ctx: RuntimeContext, id: string, force: boolean): Promise<void> {
   validateId(id);
   if (!ctx.store.exists(id)) {
+    ctx.log.debug('delete: no such container', { id, force });
     if (force) return;
     throw new RindError(`container ${id} does not exist`);
   }
@@ -209,6 +218,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
     if (left.length && !force) throw new RindError(`cannot delete sandbox ${id}: containers ${left.join(', ')} still run in it (delete them first, or use --force)`);
     if ((status === 'running' || status === 'paused') && !force)
       throw new RindError(`cannot delete container ${id}: it is ${status} (use --force)`);
+    ctx.log.debug(rec.sandbox === id ? 'delete: stop the VM, remove its host traces' : 'delete: remove the member from its VM', { id, status, force, shimPid: rec.shimPid });
     await removeContainer(ctx, rec);
     await runHooks(ctx, rec.hooks, 'poststop', hookState(rec, 'stopped'));
   });

@@ -1,16 +1,17 @@
 // `exec`, `ps` and `events`: work inside a running container's VM, through its sandbox's guest kind.
 // Each exec gets a free exec port and its own rind-shim (the waitable pid); kinds without them say so.
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBundle } from '../oci/spec.js';
 import { ProcessSchema, type ProcessSpec } from '../oci/spec-schema.js';
 import { validateId, type ContainerRecord } from '../oci/state.js';
-import { requireCapability, type GuestCapabilities, type GuestStats } from '../guest/guest.js';
+import { requireCapability, type GuestCapabilities, type GuestProcs, type GuestStats } from '../guest/guest.js';
 import { shimBinary, spawnShim } from '../vmm/shim.js';
-import { forwardSignalsTo, signalProcess } from '../host/proc.js';
+import { forwardSignalsTo, signalRecorded } from '../host/proc.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { RindError } from '../util/errors.js';
 import { writeAtomic } from '../util/fs.js';
+import { resolveInRoot } from '../util/in-root.js';
 import { sandboxGuest } from './sandbox.js';
 import { claimPort, holdPort, releasePort } from './ports.js';
 import { memberCid } from './pod.js';
@@ -71,7 +72,7 @@ export function processFromFlags(base: ProcessSpec, r: ExecRequest): ProcessSpec
 
 export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Promise<number | undefined> {
   validateId(r.id);
-  const { sandbox, port, shimPid, exited } = await ctx.store.withLock(r.id, async () => {
+  const { sandbox, port, shimPid, shimStartTime, exited } = await ctx.store.withLock(r.id, async () => {
     const { rec, guest, ch } = liveContainer(ctx, r.id, 'exec in', 'exec');
     const spec = loadBundle(rec.bundle).spec;
     const proc = r.process ?? processFromFlags(spec.process, r);
@@ -79,21 +80,22 @@ export async function execInContainer(ctx: RuntimeContext, r: ExecRequest): Prom
     const { port, dir } = claimPort(ctx, rec.sandbox, guest.execPorts, `exec in container ${r.id}`);
     const args = ['--exec-socket', ctx.store.path(rec.sandbox, `exec${port}.sock`), '--state', dir, '--ready-fd', '3'];
     if (proc.terminal) args.push(...(r.consoleSocket ? ['--console-socket', r.consoleSocket] : ['--tty']));
+    ctx.log.debug('exec: agent runs the process', { id: r.id, port, args: proc.args, detach: r.detach });
     try {
       const h = await spawnShim(shimBinary(), args, { keepRef: !r.detach, stateDir: dir, what: 'the exec session', onSpawn: (pid) => holdPort(dir, pid) });
       await guest.exec(ch, memberCid(rec), port, proc, spec).catch((e: unknown) => {
-        signalProcess(h.pid, 'SIGKILL', h.startTime);
+        signalRecorded(h.pid, h.startTime, 'SIGKILL');
         throw e;
       });
       if (r.pidFile) writeAtomic(resolve(r.pidFile), String(h.pid));
-      return { sandbox: rec.sandbox, port, shimPid: h.pid, exited: h.exited };
+      return { sandbox: rec.sandbox, port, shimPid: h.pid, shimStartTime: h.startTime, exited: h.exited };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
   });
   if (r.detach) return undefined;
-  forwardSignalsTo(shimPid);
+  forwardSignalsTo(shimPid, shimStartTime);
   const code = await exited;
   releasePort(ctx, sandbox, port);
   return code ?? 255;
@@ -110,10 +112,55 @@ function liveContainer(ctx: RuntimeContext, id: string, what: string, cap: keyof
   return { rec, guest: sb.guest, ch: sb.ch };
 }
 
-/** Guest pids of every process in the container (the agent, PID 1, excluded). */
-export async function containerPids(ctx: RuntimeContext, id: string): Promise<number[]> {
-  const { rec, guest, ch } = liveContainer(ctx, id, 'list the processes of', 'ps');
-  return guest.ps(ch, memberCid(rec));
+/** A container's processes for `ps`, with the names its own /etc/passwd and /etc/group give their ids. */
+export interface ContainerProcs extends GuestProcs {
+  users: Map<number, string>;
+  groups: Map<number, string>;
+}
+
+/** uid (gid) → name from a passwd (group) file of the container's rootfs, read as the container sees it. */
+function idNames(rootfs: string, file: string): Map<number, string> {
+  const names = new Map<number, string>();
+  try {
+    // the container may change its rootfs meanwhile: no symlink at the end, no FIFO, a bounded read
+    const fd = openSync(resolveInRoot(rootfs, file), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const buf = Buffer.alloc(1 << 20);
+    let text = '';
+    try {
+      if (fstatSync(fd).isFile()) text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+    for (const line of text.split('\n')) {
+      const f = line.split(':');
+      const n = Number(f[2]);
+      if (f.length >= 3 && f[0] && Number.isSafeInteger(n) && n >= 0 && !names.has(n)) names.set(n, sanitizeName(f[0]));
+    }
+  } catch {
+    /* no such file (or unreadable): ids stay numeric */
+  }
+  return names;
+}
+
+const sanitizeName = (s: string): string => s.replace(/[\u0000-\u0020\u007f-\u009f]/g, '?').slice(0, 32);
+
+/**
+ * The guest processes of a container (guest pids; the agent, PID 1, excluded). runc's `ps` of a stopped
+ * container lists nothing, without error; a paused VM cannot answer (its vCPUs are stopped).
+ */
+export async function containerProcesses(ctx: RuntimeContext, id: string): Promise<ContainerProcs> {
+  validateId(id);
+  const rec: ContainerRecord = ctx.store.read(id);
+  const status = ctx.store.status(rec);
+  const none: ContainerProcs = { pids: [], procs: [], hz: 100, uptimeTicks: 0, memTotalBytes: 0, users: new Map(), groups: new Map() };
+  if (status === 'stopped' || status === 'creating') return none;
+  const { guest, ch } = sandboxGuest(ctx, rec.sandbox);
+  requireCapability(guest, 'ps', 'ps');
+  const cid = memberCid(rec);
+  if (status === 'paused' && cid === undefined) throw new RindError(`cannot list the processes of container ${id}: it is paused (its VM's vCPUs are stopped); resume it first`);
+  ctx.log.debug('ps: agent lists the processes of the container', { id, status, sandbox: rec.sandbox });
+  const got = await guest.ps(ch, cid);
+  return { ...got, users: idNames(rec.rootfs, '/etc/passwd'), groups: idNames(rec.rootfs, '/etc/group') };
 }
 
 export type Stats = GuestStats;

@@ -1,6 +1,7 @@
 // Pod members: containers added to a running sandbox's VM (Kubernetes pods, Podman pods, shared netns).
 // The member's rootfs and binds go into the VM's share from the host side; its stdio and waitable pid
 // are a rind-shim on one of the VM's exec ports. A failed member never harms the pod.
+import { resolveNamespaceJoins } from './ns-paths.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle } from '../oci/spec.js';
@@ -46,7 +47,7 @@ function shareBinds(ctx: RuntimeContext, sandbox: string, c: PreparedContainer):
 /** Creates a member in its sandbox's VM; the caller holds the member's lock and has reserved its dir. */
 export async function createMember(ctx: RuntimeContext, rec: ContainerRecord, r: MemberRequest): Promise<ShimHandle> {
   const sb = liveSandbox(ctx, r.id, r.sandbox);
-  const prepared = sb.guest.prepareMember(r.bundle.spec, r.bundle.dir, r.bundle.rootfs, r.id);
+  const prepared = sb.guest.prepareMember(r.bundle.spec, r.bundle.dir, r.bundle.rootfs, r.id, resolveNamespaceJoins(ctx, r.bundle.spec, r.sandbox));
   if (prepared.notes?.length) ctx.log.warn(`not applied in the VM: ${prepared.notes.join('; ')}`, { id: r.id });
   const binds = shareBinds(ctx, r.sandbox, prepared);
   addMember(ctx, r.sandbox, r.id);

@@ -11,7 +11,7 @@ import type { LaunchPlan } from '../vmm/devices.js';
 import { defaultVmm, type Vmm } from '../vmm/vmm.js';
 import { shimBinary, signalShim, startVmm, stopVmm, vmLastWords, vmmPid, type HostBind, type ShimHandle, type ShimRequest } from '../vmm/shim.js';
 import { applyVmmLimits, prepareCgroups, normalizeCgroupPath, removeCgroupDirs } from '../host/cgroups.js';
-import { isAlive, waitGone } from '../host/proc.js';
+import { isSameProcess, waitGone } from '../host/proc.js';
 import { claimUid, releaseUid } from '../host/uids.js';
 import { jailFor } from '../vmm/jail.js';
 import { hostTscKhz } from '../host/cpu.js';
@@ -139,7 +139,7 @@ async function tryClone(a: Attempt, shape: VmShape, template: Template): Promise
 
 async function boot(a: Attempt, plan: LaunchPlan, mode: 'clone' | 'boot', template?: Template): Promise<Omit<LaunchedSandbox, 'record' | 'net'>> {
   const t0 = Date.now();
-  if (!template) a.ctx.log.debug('booting vm', { id: a.rec.id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus });
+  a.ctx.log.debug(template ? 'vm: cloning from a template' : 'vm: booting', { id: a.rec.id, accel: plan.accel, memMiB: plan.memMiB, vcpus: plan.vcpus, template: template?.key });
   const shim = await startVmm({ ...a.shimReq, argv: a.vmm.argv(plan), jail: jailFor(plan, a.rec.jailUid) }, Boolean(a.req.foreground), 'the VM', (pid, st) => {
     a.rec.shimPid = pid;
     a.rec.shimStartTime = st;
@@ -152,7 +152,9 @@ async function boot(a: Attempt, plan: LaunchPlan, mode: 'clone' | 'boot', templa
   });
   const deadline = Date.now() + (template ? timeouts.cloneMs : timeouts.bootMs(plan.accel));
   try {
+    a.ctx.log.debug('vm: waiting for the agent', { id: a.rec.id, shimPid: shim.pid, vmmPid: vmmPid(dir) });
     const guest = await a.req.guest.ready(channelOf(dir, a.rec), deadline, shim.exited);
+    a.ctx.log.debug('vm: the agent answered', { id: a.rec.id, mode, ms: Date.now() - t0 });
     a.rec.bootMode = mode;
     a.ctx.store.writeSandbox(a.rec);
     return { shim, guest, bootMs: Date.now() - t0 };
@@ -194,7 +196,7 @@ function channelOf(dir: string, rec: SandboxRecord): GuestChannel {
   const vmm = defaultVmm();
   return {
     stateDir: dir,
-    alive: () => isAlive(rec.shimPid, rec.shimStartTime),
+    alive: () => isSameProcess(rec.shimPid, rec.shimStartTime),
     // an agentless guest may finish the moment it runs: QEMU quitting before its reply to `cont` is success
     resume: () => vmm.resume(dir).catch(async (e: Error) => {
       if (await waitGone(vmmPid(dir), undefined, 1000)) return;

@@ -10,7 +10,7 @@ import { jailFor, sharedJailUid } from '../vmm/jail.js';
 import { ensureTemplate, templateKey, type Built, type Template } from './templates.js';
 import { fileIdentity } from '../util/fs.js';
 import { rindEnv } from '../util/env.js';
-import { timeouts } from '../util/timeouts.js';
+import { timeouts, within } from '../util/timeouts.js';
 import { isAlive } from '../host/proc.js';
 import type { RuntimeContext } from './context.js';
 
@@ -55,7 +55,7 @@ async function buildTemplate(t: TemplateInputs, dir: string): Promise<Built> {
     ready.close();
     const bootMs = Date.now() - t0;
     await t.vmm.snapshot(dir, join(dir, 'state'), timeouts.snapshotMs);
-    await h.exited;
+    await within(h.exited, timeouts.snapshotMs, 'the template VM did not quit after its snapshot');
     return { memMiB: plan.memMiB, bootMs };
   } catch (e) {
     await stopVmm(dir, h.pid, h.startTime);

@@ -20,6 +20,11 @@ export class Logger {
     return Boolean(this.opts.file);
   }
 
+  /** --debug is on: callers building costly debug fields ask first (off, a debug call costs one test) */
+  get debugging(): boolean {
+    return this.opts.debug;
+  }
+
   log(level: Level, msg: string, extra?: Record<string, unknown>): void {
     if (level === 'debug' && !this.opts.debug) return;
     // without --log, stderr is often the container's stderr: only errors (or everything under --debug) go there

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RindError } from '../util/errors.js';
-import { processStartTime, readPidFile, signalProcess, waitGone } from '../host/proc.js';
-import { timeouts } from '../util/timeouts.js';
+import { isSameProcess, processStartTime, readPidFile, signalRecorded, waitGone } from '../host/proc.js';
+import { timeouts, within } from '../util/timeouts.js';
 import { RIND_SHIM_STOP_SIGNAL } from '../proto/limits.js';
 import { jailArgs, type JailSpec } from './jail.js';
 import { rindEnv } from '../util/env.js';
@@ -95,7 +95,7 @@ export async function spawnShim(
     const c = await call.spawn(shim, args, { forwardSignals: opts.keepRef });
     const handle: ShimHandle = { pid: c.pid, startTime: processStartTime(c.pid), exited: c.exited };
     opts.onSpawn?.(handle.pid, handle.startTime);
-    checkReady(await c.ready, opts.stateDir, opts.what);
+    checkReady(await bounded(c.ready, handle, opts.what), opts.stateDir, opts.what);
     return handle;
   }
   const child = spawn(shim, args, { detached: true, stdio: [io === 'inherit' ? 'inherit' : 'ignore', io, io, 'pipe'] });
@@ -106,9 +106,16 @@ export async function spawnShim(
   if (!child.pid) throw new RindError(`cannot start rind-shim (${shim})`);
   const handle: ShimHandle = { pid: child.pid, startTime: processStartTime(child.pid), exited, stdout: child.stdout ?? undefined };
   opts.onSpawn?.(handle.pid, handle.startTime);
-  await readReady(child.stdio[3] as NodeJS.ReadableStream, opts.stateDir, opts.what);
+  checkReady(await bounded(readReady(child.stdio[3] as NodeJS.ReadableStream), handle, opts.what), opts.stateDir, opts.what);
   if (!opts.keepRef) child.unref();
   return handle;
+}
+
+/** The wait for a shim's ready report, bounded: a shim that never sends it (frozen in its cgroup, stuck) is killed. */
+function bounded(ready: Promise<string>, h: ShimHandle, what: string): Promise<string> {
+  const ms = timeouts.shimReadyMs;
+  return within(ready, ms, `cannot start ${what}: rind-shim did not report ready within ${ms} ms (a frozen cgroup, or a stuck set-up)`, () =>
+    signalRecorded(h.pid, h.startTime, 'SIGKILL'));
 }
 
 /** Starts the VMM of a request through the shim. */
@@ -116,14 +123,14 @@ export function startVmm(r: ShimRequest, keepRef: boolean, what: string, onSpawn
   return spawnShim(r.shim, shimArgs(r), { keepRef, stateDir: r.stateDir, what, stdio: r.stdio, onSpawn });
 }
 
-async function readReady(pipe: NodeJS.ReadableStream, stateDir: string, what: string): Promise<void> {
-  const ready = await new Promise<string>((resolve) => {
+/** Everything the shim writes on its ready fd until it closes it. */
+function readReady(pipe: NodeJS.ReadableStream): Promise<string> {
+  return new Promise<string>((resolve) => {
     let text = '';
     pipe.on('data', (d: Buffer) => (text += d.toString()));
     pipe.on('end', () => resolve(text));
     pipe.on('error', () => resolve(text));
   });
-  checkReady(ready, stateDir, what);
 }
 
 function checkReady(ready: string, stateDir: string, what: string): void {
@@ -149,15 +156,19 @@ export function vmmPid(stateDir: string): number | undefined {
  * A shim that does not react is SIGKILLed: the VMM dies with it (PR_SET_PDEATHSIG).
  */
 export async function stopVmm(stateDir: string, shimPid: number | undefined, shimStartTime: number | undefined): Promise<void> {
+  // only a shim that is still the one recorded is signalled or waited for (pids are reused); the VMM is
+  // never signalled, only waited for, as the process its pid file names now
   const vmm = vmmPid(stateDir);
-  if (signalProcess(shimPid, SHIM_STOP_SIGNAL, shimStartTime) && (await waitGone(shimPid, shimStartTime, timeouts.stopMs))) {
-    await waitGone(vmm, undefined, timeouts.stopMs);
+  const vmmStart = processStartTime(vmm ?? 0);
+  const shimGone = () => !isSameProcess(shimPid, shimStartTime) || waitGone(shimPid, shimStartTime, timeouts.stopMs);
+  if (signalRecorded(shimPid, shimStartTime, SHIM_STOP_SIGNAL) && (await shimGone())) {
+    await waitGone(vmm, vmmStart, timeouts.stopMs);
     return;
   }
-  signalProcess(shimPid, 'SIGKILL', shimStartTime);
-  await waitGone(shimPid, shimStartTime, timeouts.stopMs);
+  signalRecorded(shimPid, shimStartTime, 'SIGKILL');
+  await shimGone();
   // a dying QEMU still listens on its sockets: a relaunch in this dir must not reach it
-  await waitGone(vmm, undefined, timeouts.stopMs);
+  await waitGone(vmm, vmmStart, timeouts.stopMs);
 }
 
 /**
@@ -165,7 +176,7 @@ export async function stopVmm(stateDir: string, shimPid: number | undefined, shi
  * (SIGKILL cannot be caught: the control signal stands for it, 137). Signal 0 only checks liveness.
  */
 export function signalShim(shimPid: number | undefined, shimStartTime: number | undefined, signo: number): boolean {
-  return signalProcess(shimPid, signo === 9 ? SHIM_STOP_SIGNAL : signo, shimStartTime);
+  return signalRecorded(shimPid, shimStartTime, signo === 9 ? SHIM_STOP_SIGNAL : signo);
 }
 
 /** The rind-shim binary: $RIND_SHIM or the one the set-up linked into build/. */

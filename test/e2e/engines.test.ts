@@ -87,8 +87,8 @@ describe('podman --runtime rind', () => {
     assert.equal(podman('rm', '-f', 'web').status, 0);
   });
 
-  test('stop sends SIGTERM (143); kill -s; pause really stops the VM', async () => {
-    const r = podman('run', '-d', '--name', 'talker', '--network', 'none', IMAGE, 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done');
+  test('stop sends SIGTERM (143 from a PID 1 that traps it); kill -s; pause really stops the VM', async () => {
+    const r = podman('run', '-d', '--name', 'talker', '--network', 'none', IMAGE, 'sh', '-c', 'trap "exit 143" TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done');
     assert.equal(r.status, 0, r.stderr);
     await waitFor(() => podman('logs', 'talker').stdout.includes('tick 2'), 60_000);
     assert.equal(podman('pause', 'talker').status, 0);

@@ -30,7 +30,7 @@ test('exec --process FILE, stdin piped, stderr apart', () => {
   assert.equal(r.stdout.toString(), 'piped\n');
   assert.match(r.stderr.toString(), /^err$/m);
   // runc runs a process file without `user` as root
-  writeFileSync(p, JSON.stringify({ args: ['id', '-u'], cwd: '/' }));
+  writeFileSync(p, JSON.stringify({ args: ['/bin/id', '-u'], cwd: '/' })); // no env, so no PATH: a path (as runc needs)
   const u = rind(env, ['exec', '--process', p, 'box']);
   assert.equal(u.status, 0, u.stderr.toString());
   assert.equal(u.stdout.toString(), '0\n');

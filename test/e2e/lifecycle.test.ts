@@ -90,11 +90,12 @@ test('created -> running -> stopped, SIGKILL gives 137 through the waitable pid'
   assert.ok(!existsSync(join(env.root, 'sleeper')));
 });
 
-test('SIGTERM gives 143 through the waitable pid', async () => {
-  const b = makeBundle(env, 'term', ['sleep', '1000']);
+test('SIGTERM gives 143 through the waitable pid (a PID 1 that handles it, as under runc)', async () => {
+  const b = makeBundle(env, 'term', ['sh', '-c', 'trap "exit 143" TERM; touch /tmp/trapped; while true; do sleep 0.2; done']);
   const { pidFile, result } = createUnderSubreaper(env, 'term', b);
   await waitFor(() => existsSync(pidFile), 120_000);
   assert.equal(rind(env, ['start', 'term']).status, 0);
+  await waitFor(() => existsSync(join(b, 'rootfs', 'tmp', 'trapped')), 30_000); // a signal before the trap is ignored (PID 1)
   assert.equal(rind(env, ['kill', 'term']).status, 0);
   assert.match(await result, /exit=143/);
   assert.equal(rind(env, ['delete', 'term']).status, 0);

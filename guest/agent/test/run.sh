@@ -1,5 +1,5 @@
 #!/bin/sh
-# Unit tests of the agent's pure parts (fields, requests and resource keys, the container table's ids, mount specs and destinations, network values, security keys):
+# Unit tests of the agent's pure parts (fields, requests and resource keys, the container table's ids, mount specs and destinations, network values, security keys, namespace keys):
 # gcc with ASan+UBSan, plain C programs, no VM; prints one summary line, exits non-zero on any failure.
 # Build output goes to a temp dir: nothing may be written under guest/agent (it is the initramfs cache key).
 set -u
@@ -29,7 +29,8 @@ run() { # NAME SOURCES... (relative to guest/agent)
 }
 
 run test_fields fields.c
-run test_request request.c cgspec.c secspec.c fields.c err.c
+run test_request request.c cgspec.c secspec.c nsspec.c fields.c err.c
+run test_nsspec nsspec.c fields.c err.c
 run test_secspec secspec.c fields.c err.c
 run test_ctable ctable.c err.c
 run test_mountspec mountspec.c fields.c err.c

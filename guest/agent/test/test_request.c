@@ -61,7 +61,7 @@ static void test_create_valid(void)
 			   "rlimit=7,1024,-1", "rlimit=0,-1,-1",
 			   "mount=/proc\x1fproc\x1fproc\x1fnosuid", "netif=eth0\x1f" "02:00:00:00:00:01\x1f" "1500",
 			   "netaddr=eth0\x1f" "10.0.0.2/24", "netroute=default\x1f" "10.0.0.1\x1f" "eth0\x1f",
-			   "seed=abcd", "time=", "port=3", "pidns=0", "mem_max=1048576", "cpu_shares=1024",
+			   "seed=abcd", "time=", "port=3", "ns=pid", "ns=user", "uidmap=0,100000,65536", "gidmap=0,100000,65536", "nsjoin=ipc,", "mem_max=1048576", "cpu_shares=1024",
 			   "cpu_max=50000 100000", "pids_max=max", "cpuset_cpus=0-1", "swap_max=0");
 	struct create_req r;
 	CHECK(create(m, &r) == 0, "valid create: %s", err_msg);
@@ -75,7 +75,8 @@ static void test_create_valid(void)
 	      r.proc.rlimits[0].hard == ~0ULL && r.proc.rlimits[1].soft == ~0ULL, "rlimits");
 	CHECK(r.nmounts == 1 && r.nnetifs == 1 && r.nnetaddrs == 1 && r.nnetroutes == 1, "arrays");
 	CHECK(r.seed && !strcmp(r.seed, "abcd") && !r.time, "seed given, empty time is absent");
-	CHECK(r.port == 3 && r.pidns == 0, "port, pidns=0 with a cid");
+	CHECK(r.port == 3 && r.ns.fresh == (1 << NS_PID | 1 << NS_USER) && r.ns.joined == 1 << NS_IPC && !strcmp(r.ns.join_cid[NS_IPC], "") &&
+	      r.ns.nuid == 1 && r.ns.uid[0].outside == 100000, "port, namespace keys");
 	CHECK(r.cg.n == 6 && !strcmp(r.cg.w[0].file, "memory.max") && !strcmp(r.cg.w[0].value, "1048576") &&
 	      !strcmp(r.cg.w[1].file, "cpu.weight") && !strcmp(r.cg.w[1].value, "39") &&
 	      !strcmp(r.cg.w[2].value, "50000 100000") && !strcmp(r.cg.w[3].value, "max") &&
@@ -85,16 +86,12 @@ static void test_create_valid(void)
 
 	m = MSG(BASE);
 	CHECK(create(m, &r) == 0 && !r.cid && r.proc.umask == 022 && !strcmp(r.proc.cwd, "/") && !r.proc.ngids &&
-	      !r.readonly && !r.hostname && !r.seed && r.port == -1 && r.pidns == 0 && !r.cg.n,
+	      !r.readonly && !r.hostname && !r.seed && r.port == -1 && !r.ns.fresh && !r.ns.joined && !r.cg.n,
 	      "defaults: rind.io, the VM's PID namespace, no limits: %s", err_msg);
 	create_req_free(&r);
 	unmk(&m);
 	m = MSG(BASE, "cid=member");
-	CHECK(create(m, &r) == 0 && r.pidns == 1 && r.port == -1, "with a cid: its own PID namespace: %s", err_msg);
-	create_req_free(&r);
-	unmk(&m);
-	m = MSG(BASE, "pidns=1");
-	CHECK(create(m, &r) == 0 && r.pidns == 1, "pidns=1 without a cid: %s", err_msg);
+	CHECK(create(m, &r) == 0 && !r.ns.fresh && r.port == -1, "with a cid: still only what ns= says: %s", err_msg);
 	create_req_free(&r);
 	unmk(&m);
 }
@@ -123,7 +120,7 @@ static void test_create_bad_numbers(void)
 		{ "rlimit=7,-2,1", "bad rlimit" }, { "rlimit=7,,1", "bad rlimit" },
 		{ "rlimit=7,99999999999999999999,1", "bad rlimit" }, { "cid=a/b", "bad cid" }, { "cid=", "bad cid" },
 		{ "port=8", "bad port: 8" }, { "port=-1", "bad port" }, { "port=", "bad port" },
-		{ "pidns=2", "bad pidns" }, { "pidns=", "bad pidns" },
+		{ "pidns=1", "unknown key: pidns" }, { "ns=net", "bad ns" }, { "ns=mnt", "bad ns" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_ERR(create_rc(MSG(BASE, bad[i][0])), bad[i][1]);
@@ -222,7 +219,7 @@ static void test_create_duplicates(void)
 {
 	const char *twice[] = { "share=x", "rootfs=x", "cid=a", "uid=1", "gid=1", "cwd=/", "umask=1",
 				"terminal=0", "gids=1", "readonly=0", "hostname=h", "seed=00", "time=1", "port=1",
-				"pidns=1", "pids_max=1", "cpuset_cpus=0" };
+				"pids_max=1", "cpuset_cpus=0", "domainname=d" };
 	for (size_t i = 0; i < sizeof twice / sizeof twice[0]; i++) {
 		char want[64];
 		snprintf(want, sizeof want, "duplicate key: %.*s", (int)strcspn(twice[i], "="), twice[i]);

@@ -2,10 +2,11 @@
 // Everything the runtime does inside a Linux guest goes through this object.
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { GuestKind, GuestStats, PreparedContainer, VmShape } from '../guest.js';
+import type { GuestKind, GuestStats, NsJoin, PreparedContainer, VmShape } from '../guest.js';
 import type { RunnableSpec } from '../../oci/spec.js';
 import { agentReady, agentRequest } from './agent.js';
 import { buildAgentConfig, isBindMount, processFields } from './agent-config.js';
+import { namespaceFields } from './namespaces.js';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveInRoot } from '../../util/in-root.js';
@@ -13,6 +14,7 @@ import type { HostBind } from '../../vmm/shim.js';
 import { linuxArtifacts } from './artifacts.js';
 import { EXEC_PORTS, linuxPlan } from './plan.js';
 import { parseStats } from './stats.js';
+import { parsePs } from './ps.js';
 import { linuxResourceFields, resourceFields } from './resources.js';
 import { seccompFields } from './security.js';
 import type { OciSeccomp } from './seccomp.js';
@@ -62,25 +64,31 @@ function bindIndex(spec: RunnableSpec, i: number): number {
   return (spec.mounts ?? []).slice(0, i).filter(isBindMount).length;
 }
 
-/** No LSM runs in the guest: labels and profiles are named as ignored. */
-function lsmNotes(spec: RunnableSpec): string[] {
+/** What the guest does not apply: LSM labels and profiles (no LSM runs there), scheduling and I/O priority, RDT. */
+function notAppliedNotes(spec: RunnableSpec): string[] {
   const p = spec.process as Record<string, unknown>;
   const l = (spec.linux ?? {}) as Record<string, unknown>;
   return [
     ...(p.apparmorProfile ? ['process.apparmorProfile (no LSM in the guest)'] : []),
     ...(p.selinuxLabel ? ['process.selinuxLabel (no LSM in the guest)'] : []),
     ...(l.mountLabel ? ['linux.mountLabel (no LSM in the guest)'] : []),
+    // valid (src/oci/validate.ts checked them) but not applied by the agent
+    ...(p.scheduler ? ['process.scheduler (the guest\'s default scheduling)'] : []),
+    ...(p.ioPriority ? ['process.ioPriority (the guest\'s default I/O priority)'] : []),
+    ...((l.personality as { domain?: string } | undefined)?.domain === 'LINUX32' ? ['linux.personality LINUX32'] : []),
+    ...(l.intelRdt ? ['linux.intelRdt (no RDT in the guest)'] : []),
   ];
 }
 
 /** A container's binds and create fields, its share paths under `prefix` (a pod member's `c/<cid>/`). */
-function prepareIn(spec: RunnableSpec, bundleDir: string, rootfs: string, prefix: string): PreparedContainer {
+function prepareIn(spec: RunnableSpec, bundleDir: string, rootfs: string, prefix: string, joins: NsJoin[]): PreparedContainer {
+  const ns = namespaceFields(spec, joins);
   const agent = buildAgentConfig(spec, bundleDir, undefined, prefix);
   if (spec.root.readonly) makeMountPoints(spec, rootfs, agent.binds);
   const res = resourceFields(spec);
-  const notes = [...res.ignored, ...lsmNotes(spec)];
+  const notes = [...res.ignored, ...notAppliedNotes(spec)];
   // root.readonly is enforced on the host: the VMM itself cannot write a read-only root
-  return { notes, binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: Boolean(spec.root.readonly) }, ...agent.binds], config: [...agent.fields, ...res.fields] };
+  return { notes, binds: [{ source: rootfs, target: `${prefix}rootfs`, isDir: true, readonly: Boolean(spec.root.readonly) }, ...agent.binds], config: [...agent.fields, ...ns, ...res.fields] };
 }
 
 /** Fresh identity for every guest (clones share the template's RNG state and clock). */
@@ -95,8 +103,8 @@ export const linuxGuest: GuestKind = {
   minMemMiB: 128, // below this the guest (agent, 10 serial ports, 9p) can run out of memory at boot
   execPorts: EXEC_PORTS,
   plan: planFor,
-  prepare: (spec, bundleDir, rootfs) => prepareIn(spec, bundleDir, rootfs, ''),
-  prepareMember: (spec, bundleDir, rootfs, cid) => prepareIn(spec, bundleDir, rootfs, `c/${cid}/`),
+  prepare: (spec, bundleDir, rootfs, joins = []) => prepareIn(spec, bundleDir, rootfs, '', joins),
+  prepareMember: (spec, bundleDir, rootfs, cid, joins = []) => prepareIn(spec, bundleDir, rootfs, `c/${cid}/`, joins),
   async ready(ch, deadline, exited) {
     const { ctl, pong } = await agentReady(ch, deadline, exited);
     return {
@@ -115,10 +123,7 @@ export const linuxGuest: GuestKind = {
   signal: async (ch, cid, signo, all, timeoutMs) => void (await agentRequest(ch, 'signal', [...cidField(cid), `signo=${signo}`, `all=${all ? 1 : 0}`], timeoutMs)),
   exec: async (ch, cid, port, proc, spec) =>
     void (await agentRequest(ch, 'exec', [...cidField(cid), `port=${port}`, ...processFields(proc), ...seccompFields(spec?.linux?.seccomp as OciSeccomp | undefined)], timeouts.agentExecMs)),
-  async ps(ch, cid) {
-    const reply = await agentRequest(ch, 'ps', cidField(cid));
-    return reply.all('pid').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  },
+  ps: async (ch, cid) => parsePs(await agentRequest(ch, 'ps', cidField(cid))),
   stats: async (ch, cid): Promise<GuestStats> => parseStats(await agentRequest(ch, 'stats', cidField(cid))),
   createMember: async (ch, cid, port, c) => void (await agentRequest(ch, 'create', [...cidField(cid), `port=${port}`, ...c.config, ...identity()])),
   pauseMember: async (ch, cid, pause) => void (await agentRequest(ch, pause ? 'pause' : 'resume', cidField(cid))),

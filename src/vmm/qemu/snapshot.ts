@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { QmpClient, openWhenUp } from './qmp.js';
+import { within } from '../../util/timeouts.js';
 
 const IGNORE_SHARED = { capabilities: [{ capability: 'x-ignore-shared', state: true }] };
 
@@ -45,7 +46,7 @@ export async function saveState(stateDir: string, stateFile: string, timeoutMs: 
     await q.execute('migrate-set-capabilities', IGNORE_SHARED);
     await q.execute('migrate', { uri: `unix:${sock}` });
     await waitMigration(q, timeoutMs);
-    await rx.done;
+    await within(rx.done, timeoutMs, 'the saved VM state did not finish arriving');
     await q.execute('quit').catch(() => undefined);
   } finally {
     q.close();
@@ -87,7 +88,7 @@ export async function restoreState(stateDir: string, stateFile: string, timeoutM
     // would be woken for (5 per clone), and the NIC's MAC is the veth's, which the bridge knows
     await q.execute('migrate-set-parameters', { 'announce-rounds': 0 });
     await q.execute('migrate-incoming', { uri: `unix:${sock}` });
-    await sendFile(sock, stateFile, end);
+    await within(sendFile(sock, stateFile, end), Math.max(100, end - Date.now()), `the VM did not take its saved state within ${timeoutMs} ms`);
     await waitMigration(q, Math.max(100, end - Date.now()));
     await q.execute('cont');
   } finally {
