@@ -175,6 +175,7 @@ int cgroup_signal(int fd, int signo);
 int cgroup_populated(int fd);
 int cgroup_freeze(int fd, int on, int wait_ms);
 int cgroup_value(int fd, const char *file, const char *key, unsigned long long *v);
+int cgroup_devices(int fd, const unsigned char *prog, size_t ninsns); /* devices_bpf=: the device program */
 
 /* ---- net.c, identity.c: what create sets up for the whole VM ---- */
 int net_setup(const struct create_req *r);

@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,3 +331,51 @@ int cgroup_value(int fd, const char *file, const char *key, unsigned long long *
 	*v = strtoull(p, &end, 10);
 	return end == p || errno ? -1 : 0;
 }
+
+/* ---- the device controller: a BPF_PROG_TYPE_CGROUP_DEVICE program on the container's cgroup ---- */
+
+/* bpf(2)'s attributes for the two commands used (the kernel's union bpf_attr, its first fields) */
+struct bpf_load_attr {
+	uint32_t prog_type, insn_cnt;
+	uint64_t insns, license;
+	uint32_t log_level, log_size;
+	uint64_t log_buf;
+	uint32_t kern_version, prog_flags;
+};
+struct bpf_attach_attr {
+	uint32_t target_fd, attach_bpf_fd, attach_type, attach_flags;
+};
+enum { BPF_PROG_LOAD_CMD = 5, BPF_PROG_ATTACH_CMD = 8, PROG_TYPE_CGROUP_DEVICE = 15, ATTACH_CGROUP_DEVICE = 6 };
+
+/* Loads the host-compiled device program (the verifier checks it) and attaches it to the cgroup at fd.
+ * Every process of the container, exec'd ones too, then opens and mknods only what it allows. */
+int cgroup_devices(int fd, const unsigned char *prog, size_t ninsns)
+{
+	static char log[4096];
+	struct bpf_load_attr l = { .prog_type = PROG_TYPE_CGROUP_DEVICE, .insn_cnt = (uint32_t)ninsns,
+				   .insns = (uintptr_t)prog, .license = (uintptr_t)"Apache-2.0" };
+	int p = (int)syscall(SYS_bpf, BPF_PROG_LOAD_CMD, &l, sizeof l);
+	if (p < 0) { /* again with the verifier's log (a log too small for a good program fails it: only now) */
+		int e = errno;
+		l.log_level = 1, l.log_size = sizeof log, l.log_buf = (uintptr_t)log;
+		log[0] = 0;
+		int again = (int)syscall(SYS_bpf, BPF_PROG_LOAD_CMD, &l, sizeof l);
+		if (again >= 0) { /* it passed this time: the first failure's errno stands alone */
+			close(again);
+			log[0] = 0;
+		}
+		char *last = strrchr(log, '\n'); /* the verdict is the log's last line */
+		while (last && last > log && !last[1]) {
+			*last = 0;
+			last = strrchr(log, '\n');
+		}
+		const char *why = last ? last + 1 : log;
+		return fail("device rules: loading the program: %s%s%.200s", strerror(e), why[0] ? ": " : "", why);
+	}
+	struct bpf_attach_attr a = { .target_fd = (uint32_t)fd, .attach_bpf_fd = (uint32_t)p, .attach_type = ATTACH_CGROUP_DEVICE };
+	int rc = (int)syscall(SYS_bpf, BPF_PROG_ATTACH_CMD, &a, sizeof a);
+	int e = errno;
+	close(p); /* the attachment holds the program */
+	return rc < 0 ? fail("device rules: attaching the program to the cgroup: %s", strerror(e)) : 0;
+}
+

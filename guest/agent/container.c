@@ -153,6 +153,11 @@ int container_create(const struct create_req *r)
 		chan_catch_up(s); /* frames the host sent before: "no process yet" (io and ctl are not ordered) */
 	int pid = -1, own = r->ns.fresh, ns[NS_KINDS] = { -1, -1, -1, -1, -1, -1 };
 	int cg = vm_setup(r) < 0 || joined_ns(&r->ns, ns, &own) < 0 ? -1 : cgroup_create(slot, &r->cg);
+	if (cg >= 0 && r->devprog && cgroup_devices(cg, r->devprog, r->ndevprog) < 0) {
+		close(cg);
+		cgroup_remove(slot);
+		cg = -1;
+	}
 	if (cg >= 0) {
 		struct launch l = { .proc = &r->proc, .barrier = 1, .create = r, .fresh = r->ns.fresh, .cg_fd = cg };
 		memcpy(l.ns, ns, sizeof ns);

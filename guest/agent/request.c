@@ -16,7 +16,7 @@
 #define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal", "cap_bounding", "cap_effective", "cap_permitted", \
 	"cap_inheritable", "cap_ambient", "nnp", "seccomp", "seccomp_flags", "oom_score_adj"
 static const char *const create_once[] = { PROC_ONCE, "cid", "port", "share", "rootfs", "readonly",
-					   "hostname", "seed", "time", "rootfs_propagation", NULL };
+					   "hostname", "seed", "time", "rootfs_propagation", "devices_bpf", NULL };
 static const char *const exec_once[] = { PROC_ONCE, "cid", "port", NULL };
 static const char *const signal_once[] = { "cid", "signo", "all", NULL };
 static const char *const cid_once[] = { "cid", NULL };
@@ -130,8 +130,8 @@ void create_req_free(struct create_req *r)
 	proc_spec_free(&r->proc);
 	free(r->mounts), free(r->netifs), free(r->netaddrs), free(r->netroutes);
 	r->mounts = r->netifs = r->netaddrs = r->netroutes = NULL;
-	free(r->masked), free(r->ropaths), free(r->sysctls), free(r->devices);
-	r->masked = r->ropaths = NULL, r->sysctls = NULL, r->devices = NULL;
+	free(r->masked), free(r->ropaths), free(r->sysctls), free(r->devices), free(r->devprog);
+	r->masked = r->ropaths = NULL, r->sysctls = NULL, r->devices = NULL, r->devprog = NULL;
 }
 
 /* A security key of a process (secspec.h). 1: taken, 0: not one, -1: bad. */
@@ -329,6 +329,8 @@ static int create_key(struct create_req *r, const char *k, char *val)
 		return take_sysctl(r, val);
 	else if (!strcmp(k, "device"))
 		return take_device(r, val);
+	else if (!strcmp(k, "devices_bpf"))
+		return devprog_decode(val, &r->devprog, &r->ndevprog);
 	else if (!strcmp(k, "rootfs_propagation")) {
 		if (propagation_parse(val, &r->root_prop))
 			return fail("bad rootfs_propagation: %.64s", val);

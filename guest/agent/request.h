@@ -49,6 +49,8 @@ struct create_req {
 	struct dev_node *devices;
 	size_t ndevices;
 	unsigned long root_prop; /* rootfs_propagation= as mount flags; 0: absent */
+	unsigned char *devprog; /* devices_bpf=: the cgroup's device program (allocated), NULL: none */
+	size_t ndevprog;        /* its instructions */
 };
 struct exec_req {
 	const char *cid;        /* NULL: absent */

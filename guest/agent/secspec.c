@@ -108,6 +108,27 @@ static const char *insn_problem(const struct bpf_insn *f, size_t i, size_t n)
 	}
 }
 
+int devprog_decode(const char *b64, unsigned char **prog, size_t *ninsns)
+{
+	enum { MAXB = DEVPROG_MAX_INSNS * 8 };
+	size_t len;
+	*prog = NULL, *ninsns = 0;
+	if (strlen(b64) > (MAXB + 2) / 3 * 4)
+		return fail("bad devices_bpf: more than %d instructions", DEVPROG_MAX_INSNS);
+	unsigned char *b = malloc(MAXB);
+	if (!b)
+		return fail("out of memory");
+	int bad = base64_decode(b64, b, MAXB, &len) < 0;
+	if (bad || len == 0 || len % 8) {
+		char why[ERR_MAX];
+		strcpy(why, bad ? err_msg : "not a whole number of 8-byte instructions");
+		free(b);
+		return fail("bad devices_bpf: %s", why);
+	}
+	*prog = b, *ninsns = len / 8;
+	return 0;
+}
+
 int seccomp_decode(const char *b64, struct bpf_insn **insns, size_t *n)
 {
 	enum { MAXB = SECCOMP_MAX_INSNS * 8 };

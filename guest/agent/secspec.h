@@ -59,6 +59,10 @@ int base64_decode(const char *s, unsigned char *out, size_t outmax, size_t *outl
  * kernel's seccomp filter checker would (opcodes it takes, loads within seccomp_data, jumps in range, a
  * return last). Allocates *insns. 0, or -1 with err_msg "bad seccomp: ...". */
 int seccomp_decode(const char *b64, struct bpf_insn **insns, size_t *n);
+/* devices_bpf=: base64 of 8-byte eBPF instructions (a cgroup device program), 1..DEVPROG_MAX_INSNS of
+ * them; the kernel's verifier checks the program itself. Allocates *prog. 0, or -1 with err_msg "bad devices_bpf: ...". */
+#define DEVPROG_MAX_INSNS 4096
+int devprog_decode(const char *b64, unsigned char **prog, size_t *ninsns);
 /* An absolute path without "..", at most SEC_PATH_MAX bytes. */
 int sec_path_valid(const char *p);
 /* sysctl=<name>\x1f<value>, split in place. 0, or -1. */

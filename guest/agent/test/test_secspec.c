@@ -224,8 +224,26 @@ static void test_propagation(void)
 	      propagation_parse("rprivatex", &f) == -1, "bad ones");
 }
 
+static void test_devprog(void)
+{
+	unsigned char *p;
+	size_t n;
+	CHECK(devprog_decode("AQIDBAUGBwgJCgsMDQ4PEA==", &p, &n) == 0 && n == 2 && p[0] == 1 && p[15] == 16, "two instructions: %s", err_msg);
+	free(p);
+	CHECK_ERR(devprog_decode("", &p, &n), "bad devices_bpf: not a whole number");
+	CHECK(p == NULL, "nothing allocated on error");
+	CHECK_ERR(devprog_decode("AQID", &p, &n), "not a whole number of 8-byte");
+	CHECK_ERR(devprog_decode("AQ!D", &p, &n), "bad devices_bpf: bad base64");
+	size_t big = (DEVPROG_MAX_INSNS + 1) * 8 / 3 * 4 + 8;
+	char *b = malloc(big + 1);
+	memset(b, 'A', big), b[big] = 0;
+	CHECK_ERR(devprog_decode(b, &p, &n), "more than 4096 instructions");
+	free(b);
+}
+
 int main(void)
 {
+	test_devprog();
 	test_capmask();
 	test_base64();
 	test_seccomp();

@@ -130,6 +130,7 @@ export const linuxGuest: GuestKind = {
   removeMember: async (ch, cid) => void (await agentRequest(ch, 'delete', cidField(cid))),
   async update(ch, cid, resources) {
     const r = linuxResourceFields(resources as Parameters<typeof linuxResourceFields>[0]);
+    if (resources.devices !== undefined) r.ignored.push('linux.resources.devices (the device rules are fixed at create, as runc update has no device flags)');
     if (r.fields.length) await agentRequest(ch, 'update', [...cidField(cid), ...r.fields]);
     return r.ignored;
   },

@@ -1,6 +1,7 @@
 // linux.resources as the agent's cgroup keys (docs/protocol.md "resource keys"): the container's own cgroup
 // inside the guest, with runc's conversions. What a guest cgroup cannot do is named, never dropped silently.
 import type { RunnableSpec } from '../../oci/spec.js';
+import { deviceProgramFields } from './devices-bpf.js';
 
 export interface ResourceFields {
   fields: string[];
@@ -30,8 +31,12 @@ function cpuFields(c: Resources['cpu'] & Record<string, unknown>, f: string[], i
   if (c.realtimeRuntime !== undefined || c.realtimePeriod !== undefined) ignored.push('linux.resources.cpu.realtime* (no RT group scheduling in the guest)');
 }
 
+/** create: the cgroup keys, and the device rules as the cgroup's BPF device program (with the spec's nodes allowed). */
 export function resourceFields(spec: RunnableSpec): ResourceFields {
-  return linuxResourceFields(spec.linux?.resources as Resources | undefined);
+  const r = spec.linux?.resources as Resources | undefined;
+  const out = linuxResourceFields(r);
+  for (const f of deviceProgramFields(r?.devices, (spec.linux as { devices?: unknown } | undefined)?.devices)) out.fields.push(f);
+  return out;
 }
 
 /** The same translation for a bare LinuxResources object (`rind update --resources`). */
@@ -47,8 +52,5 @@ export function linuxResourceFields(r: Resources | undefined): ResourceFields {
   if (r.network) ignored.push('linux.resources.network (classID/priorities are host-side cgroup v1)');
   if (r.rdma) ignored.push('linux.resources.rdma (no RDMA in the guest)');
   if (r.unified) ignored.push('linux.resources.unified (not passed through)');
-  // deny-all (runc's default) holds anyway: the container's /dev has only the nodes the spec lists
-  if (Array.isArray(r.devices) && r.devices.some((d) => (d as { allow?: boolean }).allow))
-    ignored.push('linux.resources.devices allow rules (no device controller in the guest; /dev holds only the spec\'s nodes)');
   return { fields, ignored };
 }
