@@ -16,16 +16,18 @@ static _Noreturn void shutdown_vm(void)
 	power_off();
 }
 
-static void on_signals(int sfd)
+/* Returns 1 if a SIGIO came: a port's host may have (re)connected after poll() took its revents. */
+static int on_signals(int sfd)
 {
 	struct signalfd_siginfo si[8];
 	ssize_t n;
-	int chld = 0;
+	int chld = 0, io = 0;
 	while ((n = read(sfd, si, sizeof si)) > 0)
 		for (size_t i = 0; i < n / sizeof si[0]; i++) {
 			if (si[i].ssi_signo == SIGCHLD)
 				chld = 1;
 			else if (si[i].ssi_signo == SIGIO) { /* a host (re)connected, or data */
+				io = 1;
 				port_wake(&ctl_port);
 				container_wake();
 				portsess_wake();
@@ -33,6 +35,7 @@ static void on_signals(int sfd)
 		}
 	if (chld)
 		container_reap();
+	return io;
 }
 
 /* Timers: port re-polling, a stale ctl message, the sessions' exit sequences. Returns the poll timeout. */
@@ -65,12 +68,17 @@ static _Noreturn void loop(int sfd)
 				continue;
 			fatal("poll: %s", strerror(errno));
 		}
-		if (p[0].revents)
-			on_signals(sfd);
+		int woke = p[0].revents ? on_signals(sfd) : 0;
 		container_dispatch(p);
 		portsess_dispatch(p);
-		if (i_ctl >= 0 && p[i_ctl].revents) /* last: `create` and `exec` open new fds */
-			ctl_event(p[i_ctl].revents);
+		/* last: `create` and `exec` open new fds. A hang-up seen by this poll is stale when a SIGIO came
+		 * with it (a client left and the next connected, maybe sending its request in the same SIGIO):
+		 * taking the port off then would leave that request unread until the fallback re-arm. */
+		short ctl_rev = i_ctl >= 0 ? p[i_ctl].revents : 0;
+		if (woke)
+			ctl_rev &= ~(POLLHUP | POLLERR);
+		if (ctl_rev)
+			ctl_event(ctl_rev);
 	}
 }
 
