@@ -199,6 +199,9 @@ static int child_setup(const struct launch *l, int stdio[3], int report, char *e
 	if (r->terminal) {
 		if (ioctl(stdio[0], TIOCSCTTY, 0) < 0)
 			return fail("set controlling terminal: %s", strerror(errno));
+		struct winsize ws = { .ws_row = r->rows, .ws_col = r->cols }; /* process.consoleSize; a later WINSIZE wins */
+		if ((r->rows || r->cols) && ioctl(stdio[0], TIOCSWINSZ, &ws) < 0)
+			return fail("set the console size: %s", strerror(errno));
 		/* the owner only, as runc does: the group and mode stay the devpts mount's (gid=5,mode=0620) */
 		if (fchown(stdio[0], r->uid, (gid_t)-1) < 0)
 			return fail("chown pty: %s", strerror(errno));

@@ -13,7 +13,7 @@
 #include <string.h>
 
 /* the keys that may appear once, per verb */
-#define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal", "cap_bounding", "cap_effective", "cap_permitted", \
+#define PROC_ONCE "cwd", "uid", "gid", "gids", "umask", "terminal", "console_size", "cap_bounding", "cap_effective", "cap_permitted", \
 	"cap_inheritable", "cap_ambient", "nnp", "seccomp", "seccomp_flags", "oom_score_adj"
 static const char *const create_once[] = { PROC_ONCE, "cid", "port", "share", "rootfs", "readonly",
 					   "hostname", "seed", "time", "rootfs_propagation", "devices_bpf", NULL };
@@ -207,6 +207,16 @@ static int proc_key(struct proc_spec *p, const char *k, const char *val)
 	} else if (!strcmp(k, "gids")) {
 		if (parse_gids(val, p))
 			return fail("bad gids: %.64s", val);
+	} else if (!strcmp(k, "console_size")) {
+		long long rows, cols;
+		const char *comma = strchr(val, ',');
+		char r[16];
+		if (!comma || comma - val >= (int)sizeof r)
+			return fail("bad console_size: %.64s (<rows>,<cols>)", val);
+		snprintf(r, sizeof r, "%.*s", (int)(comma - val), val);
+		if (parse_num(r, 0, 65535, &rows) || parse_num(comma + 1, 0, 65535, &cols))
+			return fail("bad console_size: %.64s (<rows>,<cols>, each 0..65535)", val);
+		p->rows = rows, p->cols = cols;
 	} else if (!strcmp(k, "terminal") || !strcmp(k, "uid") || !strcmp(k, "gid") || !strcmp(k, "umask"))
 		return proc_num(p, k, val);
 	else

@@ -18,6 +18,7 @@ struct rlim {
 struct proc_spec {
 	const char *cwd;
 	int terminal;
+	unsigned short rows, cols; /* console_size=: the pty's first size (0,0: none) */
 	uid_t uid;
 	gid_t gid;
 	mode_t umask;

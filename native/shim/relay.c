@@ -211,7 +211,8 @@ static void fill_out(void)
 	}
 	if (pend_winsz) {
 		unsigned short rows, cols;
-		if (tty_winsize(&rows, &cols) == 0) {
+		/* 0x0 is a pty nobody sized: the process keeps its own (process.consoleSize) */
+		if (tty_winsize(&rows, &cols) == 0 && (rows || cols)) {
 			uint8_t b[4] = { (uint8_t)rows, (uint8_t)(rows >> 8), (uint8_t)cols, (uint8_t)(cols >> 8) };
 			if (put_frame(RIND_F_WINSIZE, b, 4) < 0)
 				return;

@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	int master;
 	memcpy(&master, CMSG_DATA(cm), sizeof master);
 	struct winsize ws = { .ws_row = 33, .ws_col = 111 };
-	ioctl(master, TIOCSWINSZ, &ws);
+	if (!getenv("RECVTTY_NO_WINSIZE")) /* set: leave the pty unsized, as an engine that never resizes */
+		ioctl(master, TIOCSWINSZ, &ws);
 	const char *clear = getenv("RECVTTY_CLEAR_ONLCR");
 	if (clear && !strcmp(clear, "1")) {
 		struct termios t;

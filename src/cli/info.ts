@@ -57,7 +57,7 @@ export async function featuresJson(ctx: RuntimeContext): Promise<object> {
       'io.rind.unikernel.styles': 'io.rind.guest=unikernel,com.urunc.unikernel.*,runh-hermit-layout',
       'io.rind.pods': 'io.kubernetes.cri.container-type,io.kubernetes.cri-o.ContainerType,shared-netns',
       'io.rind.vmm.jail': rindEnv.jail() ? `pid,ipc,uts,mount namespaces; pivot_root; uid ${rindEnv.jailUidBase() > 0 ? 'per sandbox' : '0'}; caps ${VMM_CAPS.join(',')}; no_new_privs; qemu -sandbox on` : 'off (RIND_JAIL=0)',
-      'io.rind.unsupported': 'apparmorProfile,selinuxLabel (no LSM in the guest: ignored); checkpoint,restore; --preserve-fds N>0, LISTEN_FDS (refused)',
+      'io.rind.unsupported': 'apparmorProfile,selinuxLabel (no LSM in the guest: ignored); checkpoint,restore; --preserve-fds N>0, LISTEN_FDS, time namespaces, idmapped mounts, joining another VM\'s or a host namespace other than network (refused); mkfifo on the 9p rootfs (QEMU 7.2 refuses it)',
       // runc passes host fds into the container (--preserve-fds, systemd's LISTEN_FDS): a VM cannot receive any
       'io.rind.preserveFds': '0 only: a VM cannot receive host file descriptors (--preserve-fds N>0 and LISTEN_FDS are refused)',
     },

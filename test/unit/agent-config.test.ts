@@ -56,3 +56,21 @@ test('200,000 arguments or an oversized env: one clear line about the size, no s
   s.process.env = ['BIG=' + 'x'.repeat(1 << 20)];
   assert.throws(() => buildAgentConfig(validateSpec(s), '/b', stat), /take \d+ bytes/);
 });
+
+test('consoleSize goes with a terminal only; idmapped mounts are refused, never ignored', () => {
+  const s = defaultSpec() as any;
+  s.process.terminal = true;
+  s.process.consoleSize = { height: 41, width: 97 };
+  assert.ok(buildAgentConfig(validateSpec(s), '/b', stat).fields.includes('console_size=41,97'));
+  s.process.terminal = false;
+  assert.ok(!buildAgentConfig(validateSpec(s), '/b', stat).fields.some((f) => f.startsWith('console_size=')));
+  s.process.terminal = true;
+  s.process.consoleSize = { height: 70000, width: 1 };
+  assert.throws(() => buildAgentConfig(validateSpec(s), '/b', stat), /consoleSize: 70000x1/);
+  const m = defaultSpec() as any;
+  m.mounts.push({ destination: '/data', type: 'bind', source: '/b/data', options: ['rbind', 'idmap'] });
+  assert.throws(() => buildAgentConfig(validateSpec(m), '/b', stat), /idmapped mounts are not supported/);
+  const u = defaultSpec() as any;
+  u.mounts.push({ destination: '/data', type: 'bind', source: '/b/data', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }] });
+  assert.throws(() => buildAgentConfig(validateSpec(u), '/b', stat), /idmapped mounts/);
+});

@@ -57,7 +57,7 @@ static void test_create_valid(void)
 {
 	struct msg m = MSG("cid=web.1", "share=rind", "rootfs=rootfs", "readonly=1", "hostname=box",
 			   "arg=/bin/sh", "arg=-c", "arg=echo a=b", "env=PATH=/bin", "env=X=", "cwd=/tmp",
-			   "uid=1000", "gid=4294967295", "gids=1,2,3", "umask=18", "terminal=1",
+			   "uid=1000", "gid=4294967295", "gids=1,2,3", "umask=18", "terminal=1", "console_size=41,97",
 			   "rlimit=7,1024,-1", "rlimit=0,-1,-1",
 			   "mount=/proc\x1fproc\x1fproc\x1fnosuid", "netif=eth0\x1f" "02:00:00:00:00:01\x1f" "1500",
 			   "netaddr=eth0\x1f" "10.0.0.2/24", "netroute=default\x1f" "10.0.0.1\x1f" "eth0\x1f",
@@ -71,6 +71,7 @@ static void test_create_valid(void)
 	CHECK(r.proc.nenv == 2 && !strcmp(r.proc.envp[0], "PATH=/bin") && !strcmp(r.proc.envp[1], "X=") && !r.proc.envp[2], "env");
 	CHECK(!strcmp(r.proc.cwd, "/tmp") && r.proc.uid == 1000 && r.proc.gid == 4294967295u, "cwd uid gid");
 	CHECK(r.proc.ngids == 3 && r.proc.gids[2] == 3 && r.proc.umask == 18 && r.proc.terminal == 1, "gids umask terminal");
+	CHECK(r.proc.rows == 41 && r.proc.cols == 97, "console_size");
 	CHECK(r.proc.nrlimits == 2 && r.proc.rlimits[0].resource == 7 && r.proc.rlimits[0].soft == 1024 &&
 	      r.proc.rlimits[0].hard == ~0ULL && r.proc.rlimits[1].soft == ~0ULL, "rlimits");
 	CHECK(r.nmounts == 1 && r.nnetifs == 1 && r.nnetaddrs == 1 && r.nnetroutes == 1, "arrays");
@@ -120,7 +121,9 @@ static void test_create_bad_numbers(void)
 		{ "rlimit=7,-2,1", "bad rlimit" }, { "rlimit=7,,1", "bad rlimit" },
 		{ "rlimit=7,99999999999999999999,1", "bad rlimit" }, { "cid=a/b", "bad cid" }, { "cid=", "bad cid" },
 		{ "port=8", "bad port: 8" }, { "port=-1", "bad port" }, { "port=", "bad port" },
-		{ "pidns=1", "unknown key: pidns" }, { "ns=net", "bad ns" }, { "ns=mnt", "bad ns" },
+		{ "pidns=1", "unknown key: pidns" }, { "console_size=1", "bad console_size" },
+		{ "console_size=65536,1", "bad console_size" }, { "console_size=,1", "bad console_size" },
+		{ "console_size=12345678901234567,1", "bad console_size" }, { "ns=net", "bad ns" }, { "ns=mnt", "bad ns" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_ERR(create_rc(MSG(BASE, bad[i][0])), bad[i][1]);

@@ -38,6 +38,11 @@ export function processFields(p: ProcessSpec): string[] {
   f.push(`cwd=${p.cwd}`, `uid=${p.user.uid}`, `gid=${p.user.gid}`, `gids=${(p.user.additionalGids ?? []).join(',')}`);
   if (p.user.umask !== undefined) f.push(`umask=${p.user.umask}`);
   f.push(`terminal=${p.terminal ? 1 : 0}`);
+  if (p.terminal && p.consoleSize) {
+    const { height, width } = p.consoleSize;
+    if (height > 65535 || width > 65535) throw new RindError(`process.consoleSize: ${height}x${width} (at most 65535 each)`);
+    f.push(`console_size=${height},${width}`);
+  }
   for (const r of p.rlimits ?? []) {
     const n = RLIMITS[r.type];
     if (n === undefined) throw new RindError(`process.rlimits: unknown type ${r.type}`);
@@ -62,6 +67,9 @@ export function buildAgentConfig(
   for (const m of spec.mounts ?? []) {
     const opts = m.options ?? [];
     if (m.destination.split('/').includes('..')) throw new RindError(`mount ${m.destination}: destination must not contain ..`);
+    const mm = m as { uidMappings?: unknown; gidMappings?: unknown };
+    if (mm.uidMappings || mm.gidMappings || opts.some((o) => o === 'idmap' || o === 'ridmap'))
+      throw new RindError(`mount ${m.destination}: idmapped mounts are not supported by rind (its 9p share maps no ids)`);
     if (isBindMount(m)) {
       if (!m.source) throw new RindError(`mount ${m.destination}: bind mount without a source`);
       const source = isAbsolute(m.source) ? m.source : join(bundleDir, m.source);

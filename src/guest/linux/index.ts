@@ -77,6 +77,10 @@ function notAppliedNotes(spec: RunnableSpec): string[] {
     ...(p.ioPriority ? ['process.ioPriority (the guest\'s default I/O priority)'] : []),
     ...((l.personality as { domain?: string } | undefined)?.domain === 'LINUX32' ? ['linux.personality LINUX32'] : []),
     ...(l.intelRdt ? ['linux.intelRdt (no RDT in the guest)'] : []),
+    ...(p.execCPUAffinity ? ['process.execCPUAffinity (the guest\'s vCPUs are the VM\'s)'] : []),
+    ...(l.memoryPolicy ? ['linux.memoryPolicy (the guest has one NUMA node)'] : []),
+    ...(l.netDevices ? ['linux.netDevices (the VM\'s NICs are the network namespace\'s interfaces)'] : []),
+    ...(l.timeOffsets ? ['linux.timeOffsets (no time namespace)'] : []),
   ];
 }
 
