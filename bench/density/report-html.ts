@@ -228,7 +228,7 @@ table.meta td{padding:2px 12px 2px 0;vertical-align:top}table.meta td:first-chil
 .fail{background:#ffe3e3;border:2px solid #e03131;padding:8px 12px;font-weight:600}
 svg{max-width:100%;height:auto;font-family:system-ui,sans-serif}
 </style></head><body>
-<h1>rind density benchmark — ${m.N} web services per runtime, ${m.P} at a time</h1>
+<h1>rind density benchmark — ${m.N} web services${m.pods ? " (pods of 2 containers)" : ""} per runtime, ${m.P} at a time</h1>
 ${failures.map((r) => `<p class="fail">${escapeHtml(`${r.runtime}: ${r.failures} of ${r.count} services failed${r.error ? ` (${r.error})` : ''}${r.failureReasons[0] ? `; e.g. ${r.failureReasons[0]}` : ''}`)}</p>`).join('\n')}
 ${report.leftovers.length ? `<p class="fail">${escapeHtml(`left behind after teardown: ${report.leftovers.join('; ')}`)}</p>` : ''}
 <h2>Services serving over time</h2>
