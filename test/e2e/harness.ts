@@ -1,5 +1,6 @@
 // End-to-end test harness: busybox bundles, a private --root per test file, rind invocations,
 // and a leak check (no QEMU, shim or state left behind). Real VMs, no mocks.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { openSync, closeSync, mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,10 +113,20 @@ export function cleanup(env: Env): void {
 
 export const RECVTTY = join(REPO, 'build', 'testtools', 'recvtty');
 
+/** What a receiver does to the pty master it gets (native/testtools/recvtty.c): by default it sizes it 33x111
+ * and leaves ONLCR as made. */
+export interface ReceiverMode {
+  /** clear ONLCR at once, as runc's recvtty and `runc run` do (an engine's ClearONLCR) */
+  clearOnlcr?: boolean;
+  /** leave the pty unsized, as an engine that never resizes */
+  noWinsize?: boolean;
+}
+
 /** Starts a console-socket receiver; resolves with everything the terminal printed. */
-export async function consoleReceiver(env: Env, name: string, input?: string): Promise<{ socket: string; output: Promise<string> }> {
+export async function consoleReceiver(env: Env, name: string, input?: string, mode: ReceiverMode = {}): Promise<{ socket: string; output: Promise<string> }> {
   const socket = join(env.work, `${name}.console`);
-  const c = spawn(RECVTTY, input ? [socket, input] : [socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const recvEnv = { ...process.env, ...(mode.clearOnlcr ? { RECVTTY_CLEAR_ONLCR: '1' } : {}), ...(mode.noWinsize ? { RECVTTY_NO_WINSIZE: '1' } : {}) };
+  const c = spawn(RECVTTY, input ? [socket, input] : [socket], { stdio: ['ignore', 'pipe', 'inherit'], env: recvEnv });
   let out = '';
   let ready: () => void;
   const listening = new Promise<void>((r) => (ready = r));
@@ -126,6 +137,23 @@ export async function consoleReceiver(env: Env, name: string, input?: string): P
   const output = new Promise<string>((resolve) => c.on('close', () => resolve(out.replace(/^listening\n/, ''))));
   await listening;
   return { socket, output };
+}
+
+/** Runs a terminal container detached on a console receiver until it stops, then deletes it; the terminal's whole output. */
+export async function runOnTerminal(env: Env, id: string, args: string[], mode: ReceiverMode = {}, patch?: SpecPatch): Promise<string> {
+  const b = makeBundle(env, id, args, (s) => {
+    s.process.terminal = true;
+    patch?.(s);
+  });
+  const { socket, output } = await consoleReceiver(env, id, undefined, mode);
+  env.ids.add(id);
+  const r = rind(env, ['run', '-d', '--console-socket', socket, '--bundle', b, id]);
+  assert.equal(r.status, 0, r.stderr.toString());
+  const out = await output;
+  await waitFor(() => state(env, id).status === 'stopped', 30_000);
+  assert.equal(rind(env, ['delete', id]).status, 0);
+  env.ids.delete(id);
+  return out;
 }
 
 /** For detached containers: their stdio must not be pipes we wait on (they live on). */

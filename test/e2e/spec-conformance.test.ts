@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newEnv, makeBundle, rind, rindDetached, cleanup, waitFor, state, consoleReceiver, type SpecPatch } from './harness.js';
+import { newEnv, makeBundle, rind, rindDetached, cleanup, waitFor, state, runOnTerminal, type SpecPatch } from './harness.js';
 
 const env = newEnv('specconf');
 after(() => cleanup(env));
@@ -96,22 +96,8 @@ test('a SIGKILLed waitable pid (rind-shim) leaves no VMM behind: the jailed QEMU
 });
 
 test('process.consoleSize is the pty\'s first size when the engine never sizes it; the engine\'s size wins', async () => {
-  const sized = async (id: string, engineSizes: boolean): Promise<string> => {
-    const b = makeBundle(env, id, ['sh', '-c', 'stty size'], (s) => {
-      s.process.terminal = true;
-      s.process.consoleSize = { height: 41, width: 97 };
-    });
-    if (!engineSizes) process.env.RECVTTY_NO_WINSIZE = '1';
-    const { socket, output } = await consoleReceiver(env, id);
-    delete process.env.RECVTTY_NO_WINSIZE;
-    env.ids.add(id);
-    const r = rind(env, ['run', '-d', '--console-socket', socket, '--bundle', b, id]);
-    assert.equal(r.status, 0, r.stderr.toString());
-    const out = await output;
-    await waitFor(() => state(env, id).status === 'stopped', 30_000);
-    assert.equal(rind(env, ['delete', id]).status, 0);
-    return out;
-  };
+  const sized = (id: string, engineSizes: boolean): Promise<string> =>
+    runOnTerminal(env, id, ['sh', '-c', 'stty size'], { noWinsize: !engineSizes }, (s) => (s.process.consoleSize = { height: 41, width: 97 }));
   assert.match(await sized('csize', false), /^41 97\r?$/m);
   assert.match(await sized('csize2', true), /^33 111\r?$/m, 'the engine resized its pty: that size');
 });

@@ -2,50 +2,16 @@
 // console socket's pty reaches the process's pty, the pty's group is the devpts mount's (tty), mkfifo on 9p.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newEnv, makeBundle, rind, rindDetached, state, waitFor, cleanup, leftovers, RECVTTY } from './harness.js';
+import { newEnv, makeBundle, rind, rindDetached, state, waitFor, cleanup, leftovers, runOnTerminal } from './harness.js';
 
 const env = newEnv('tty-fifo');
 after(() => cleanup(env));
 
-/** A console-socket receiver (build/testtools/recvtty); clearOnlcr: it clears ONLCR on the master
- * at once, as runc's recvtty and `runc run` do. Resolves with everything the terminal printed. */
-async function receiver(name: string, clearOnlcr: boolean): Promise<{ socket: string; output: Promise<string> }> {
-  const socket = join(env.work, `${name}.console`);
-  const c = spawn(RECVTTY, [socket], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, RECVTTY_CLEAR_ONLCR: clearOnlcr ? '1' : '0' },
-  });
-  let out = '';
-  let ready: () => void;
-  const listening = new Promise<void>((r) => (ready = r));
-  c.stdout.on('data', (d) => {
-    out += d;
-    if (out.startsWith('listening\n')) ready();
-  });
-  const output = new Promise<string>((resolve) => c.on('close', () => resolve(out.replace(/^listening\n/, ''))));
-  await listening;
-  return { socket, output };
-}
-
-/** Runs a terminal container detached on a receiver; the terminal's whole output. */
-async function onTerminal(id: string, args: string[], clearOnlcr: boolean, patch?: (s: any) => void): Promise<string> {
-  const b = makeBundle(env, id, args, (s) => {
-    s.process.terminal = true;
-    patch?.(s);
-  });
-  const { socket, output } = await receiver(id, clearOnlcr);
-  env.ids.add(id);
-  const r = rind(env, ['run', '-d', '--console-socket', socket, '--bundle', b, id]);
-  assert.equal(r.status, 0, r.stderr.toString());
-  const out = await output;
-  await waitFor(() => state(env, id).status === 'stopped', 30_000);
-  assert.equal(rind(env, ['delete', id]).status, 0);
-  env.ids.delete(id);
-  return out;
-}
+/** Runs a terminal container on a receiver that clears ONLCR (as runc's engines do) or leaves the pty as made. */
+const onTerminal = (id: string, args: string[], clearOnlcr: boolean, patch?: (s: any) => void): Promise<string> =>
+  runOnTerminal(env, id, args, { clearOnlcr }, patch);
 
 test('pty line endings are the engine pty\'s: ClearONLCR gives "\\n", a pty left as made "\\r\\n" (as with runc)', async () => {
   const printf = ['sh', '-c', "printf 'a\\nb\\n'"];
