@@ -90,6 +90,12 @@ static int vm_setup(const struct create_req *r)
 	return share_mount(r->share);
 }
 
+static void ns_none(int ns[NS_KINDS])
+{
+	for (int k = 0; k < NS_KINDS; k++)
+		ns[k] = -1;
+}
+
 static void close_ns(int ns[NS_KINDS])
 {
 	for (int k = 0; k < NS_KINDS; k++)
@@ -129,7 +135,8 @@ static int joined_ns(const struct ns_spec *spec, int ns[NS_KINDS], int *own)
 		}
 		if (!(t->own & 1 << k))
 			continue;
-		int one[NS_KINDS] = { -1, -1, -1, -1, -1, -1 };
+		int one[NS_KINDS];
+		ns_none(one);
 		if (open_ns(t, 1 << k, one) < 0) {
 			close_ns(ns);
 			return -1;
@@ -151,7 +158,8 @@ int container_create(const struct create_req *r)
 		return -1;
 	if (s == &io)
 		chan_catch_up(s); /* frames the host sent before: "no process yet" (io and ctl are not ordered) */
-	int pid = -1, own = r->ns.fresh, ns[NS_KINDS] = { -1, -1, -1, -1, -1, -1 };
+	int pid = -1, own = r->ns.fresh, ns[NS_KINDS];
+	ns_none(ns);
 	int cg = vm_setup(r) < 0 || joined_ns(&r->ns, ns, &own) < 0 ? -1 : cgroup_create(slot, &r->cg);
 	if (cg >= 0 && r->devprog && cgroup_devices(cg, r->devprog, r->ndevprog) < 0) {
 		close(cg);
@@ -307,7 +315,8 @@ int container_delete(struct container *c)
 /* exec: a process in the init's mount namespace, its other namespaces that are not the VM's, and its cgroup. */
 int container_exec(struct container *c, const struct proc_spec *p, struct sess *s)
 {
-	struct launch l = { .proc = p, .cg_fd = c->cg_fd, .ns = { -1, -1, -1, -1, -1, -1 } };
+	struct launch l = { .proc = p, .cg_fd = c->cg_fd };
+	ns_none(l.ns);
 	if (open_ns(c, c->own | 1 << NS_MNT, l.ns) < 0)
 		return -1;
 	int pid = proc_spawn(&l, s);

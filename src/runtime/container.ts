@@ -1,6 +1,5 @@
 // The OCI verbs on a container inside a sandbox: create, start, kill, pause, delete, state, list.
 // A Podman/ctr container is a sandbox with exactly one container, made in one call; VM work is sandbox.ts's.
-import { resolveNamespaceJoins } from './ns-paths.js';
 import { resolve } from 'node:path';
 import { loadBundle, type Bundle } from '../oci/spec.js';
 import { validateId, type ContainerRecord, type Status } from '../oci/state.js';
@@ -16,6 +15,7 @@ import { members, podRole, memberCid } from './pod.js';
 import { createMember, removeMemberTraces } from './member.js';
 import { runHooks, type HookState } from './hooks.js';
 import type { RuntimeContext } from './context.js';
+import { resolveNamespaceJoins } from './ns-paths.js';
 
 export interface CreateRequest {
   id: string;

@@ -1,7 +1,6 @@
 // Pod members: containers added to a running sandbox's VM (Kubernetes pods, Podman pods, shared netns).
 // The member's rootfs and binds go into the VM's share from the host side; its stdio and waitable pid
 // are a rind-shim on one of the VM's exec ports. A failed member never harms the pod.
-import { resolveNamespaceJoins } from './ns-paths.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle } from '../oci/spec.js';
@@ -16,6 +15,7 @@ import { timeouts } from '../util/timeouts.js';
 import { addMember, removeMember } from './pod.js';
 import { sandboxGuest } from './sandbox.js';
 import type { RuntimeContext } from './context.js';
+import { resolveNamespaceJoins } from './ns-paths.js';
 
 export interface MemberRequest {
   id: string;
